@@ -1,0 +1,155 @@
+//! The one diagnostic type every stage converts into, and its renderings.
+//!
+//! Stages keep their own error enums (syntax, check); each converts into [`Diagnostic`], which is
+//! pure data: a stable [`codes`] entry, a severity, a message in the program designer's terms,
+//! labelled spans and an optional hint. [`render_text`] and [`render_json`] turn a list of them
+//! into what `merit check` prints.
+
+pub mod codes;
+mod render;
+
+pub use codes::Code;
+pub use render::{render_github, render_json, render_text};
+
+use crate::source::Span;
+use serde::Serialize;
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The program is wrong; no money may move.
+    Error,
+    /// Probably a mistake (likely double pay, unused parameter); `--deny-warnings` makes it fail.
+    Warning,
+}
+
+/// A span with a short note on what is wrong there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What is wrong there (may be empty).
+    pub message: String,
+    /// The main label is drawn with `^`, secondary ones with `-`.
+    pub primary: bool,
+}
+
+/// A problem found in a program, before any record is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code, documented in `docs/diagnostics.md`.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// One sentence in the designer's terms.
+    pub message: String,
+    /// Where; the first primary label gives `file:line:col`.
+    pub labels: Vec<Label>,
+    /// A hint: "did you mean `closed_won`?".
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            labels: vec![Label {
+                span,
+                message: String::new(),
+                primary: true,
+            }],
+            help: None,
+        }
+    }
+
+    /// Sets the primary label's note.
+    pub fn note(mut self, message: impl Into<String>) -> Diagnostic {
+        if let Some(l) = self.labels.first_mut() {
+            l.message = message.into();
+        }
+        self
+    }
+
+    /// Adds a secondary label.
+    pub fn also(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
+        self
+    }
+
+    /// Sets the hint.
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the hint when there is one.
+    pub fn maybe_help(mut self, help: Option<String>) -> Diagnostic {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// The primary span.
+    pub fn span(&self) -> Span {
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
+            .map(|l| l.span)
+            .unwrap_or_default()
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by file, position and code, so output is stable.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        let (sa, sb) = (a.span(), b.span());
+        (sa.file, sa.start, a.code, &a.message).cmp(&(sb.file, sb.start, b.code, &b.message))
+    });
+}
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(word, c);
+        let limit = (word.chars().count().max(c.chars().count()) / 3).max(1);
+        if d <= limit && best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// Levenshtein distance between two strings, by characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,265 @@
+//! Money: ISO 4217 currencies, their minor units, and the one place where amounts are rounded.
+//!
+//! Amounts are [`Decimal`] end to end. Nothing converts between currencies: adding or comparing
+//! two currencies is a check error (in a program) or a record problem (at evaluation).
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A three-letter ISO 4217 currency code that merit knows the minor unit of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+/// ISO 4217 codes and their minor units (digits after the decimal point).
+const CURRENCIES: &[(&str, u32)] = &[
+    ("AED", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KES", 2),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("MAD", 2),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NGN", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PEN", 2),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("QAR", 2),
+    ("RON", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
+];
+
+impl Currency {
+    /// The currency for a code, if merit knows it.
+    pub fn parse(code: &str) -> Option<Currency> {
+        CURRENCIES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .and_then(|(c, _)| <[u8; 3]>::try_from(c.as_bytes()).ok())
+            .map(Currency)
+    }
+
+    /// The code: `USD`.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+
+    /// Digits after the decimal point: 2 for USD, 0 for JPY, 3 for KWD.
+    pub fn minor_units(self) -> u32 {
+        CURRENCIES
+            .iter()
+            .find(|(c, _)| c.as_bytes() == self.0)
+            .map(|(_, m)| *m)
+            .unwrap_or(2)
+    }
+
+    /// All known codes, for hints.
+    pub fn known() -> impl Iterator<Item = &'static str> {
+        CURRENCIES.iter().map(|(c, _)| *c)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// An exact amount in one currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    /// The amount, unrounded until [`round`] is applied.
+    pub amount: Decimal,
+    /// The currency.
+    pub currency: Currency,
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount.normalize(), self.currency)
+    }
+}
+
+/// How a ledger line's amount is rounded to its scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// Ties to the even digit (banker's rounding). The default.
+    #[default]
+    HalfEven,
+    /// Ties away from zero.
+    HalfUp,
+    /// Ties towards zero.
+    HalfDown,
+    /// Towards zero (truncate).
+    Down,
+    /// Away from zero.
+    Up,
+}
+
+impl RoundingMode {
+    /// The mode for its name in a program (`half_even`, `half_up`, `half_down`, `down`, `up`).
+    pub fn parse(name: &str) -> Option<RoundingMode> {
+        Some(match name {
+            "half_even" => RoundingMode::HalfEven,
+            "half_up" => RoundingMode::HalfUp,
+            "half_down" => RoundingMode::HalfDown,
+            "down" => RoundingMode::Down,
+            "up" => RoundingMode::Up,
+            _ => return None,
+        })
+    }
+
+    /// All mode names, for hints.
+    pub const NAMES: &'static [&'static str] = &["half_even", "half_up", "half_down", "down", "up"];
+
+    /// The name as written in a program.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoundingMode::HalfEven => "half_even",
+            RoundingMode::HalfUp => "half_up",
+            RoundingMode::HalfDown => "half_down",
+            RoundingMode::Down => "down",
+            RoundingMode::Up => "up",
+        }
+    }
+
+    fn strategy(self) -> RoundingStrategy {
+        match self {
+            RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+            RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            RoundingMode::HalfDown => RoundingStrategy::MidpointTowardZero,
+            RoundingMode::Down => RoundingStrategy::ToZero,
+            RoundingMode::Up => RoundingStrategy::AwayFromZero,
+        }
+    }
+}
+
+/// A program's rounding rule: a mode and, optionally, a fixed scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rounding {
+    /// How ties and remainders go.
+    pub mode: RoundingMode,
+    /// Digits kept; `None` means the currency's minor unit.
+    pub scale: Option<u32>,
+}
+
+impl Rounding {
+    /// The scale used for amounts in `currency`.
+    pub fn scale_for(&self, currency: Currency) -> u32 {
+        self.scale.unwrap_or_else(|| currency.minor_units())
+    }
+}
+
+/// **The** rounding step: every ledger amount passes through here exactly once.
+///
+/// The result always carries exactly the scale (so `500` USD becomes `500.00`).
+pub fn round(amount: Decimal, currency: Currency, rounding: &Rounding) -> Decimal {
+    let scale = rounding.scale_for(currency);
+    let mut r = amount.round_dp_with_strategy(scale, rounding.mode.strategy());
+    r.rescale(scale);
+    r
+}
+
+/// Formats an amount at exactly `scale` digits, for output.
+pub fn format_amount(amount: Decimal, scale: u32) -> String {
+    let mut a = amount;
+    a.rescale(scale);
+    a.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn rounding_modes_differ_on_ties() {
+        let usd = Currency::parse("USD").unwrap_or(Currency(*b"USD"));
+        let r = |m| Rounding {
+            mode: m,
+            scale: None,
+        };
+        assert_eq!(
+            round(d("2.345"), usd, &r(RoundingMode::HalfEven)).to_string(),
+            "2.34"
+        );
+        assert_eq!(
+            round(d("2.345"), usd, &r(RoundingMode::HalfUp)).to_string(),
+            "2.35"
+        );
+        assert_eq!(
+            round(d("2.349"), usd, &r(RoundingMode::Down)).to_string(),
+            "2.34"
+        );
+        assert_eq!(
+            round(d("-2.345"), usd, &r(RoundingMode::HalfUp)).to_string(),
+            "-2.35"
+        );
+        assert_eq!(
+            round(d("500"), usd, &r(RoundingMode::HalfUp)).to_string(),
+            "500.00"
+        );
+    }
+
+    #[test]
+    fn jpy_has_no_minor_unit() {
+        let jpy = Currency::parse("JPY").unwrap_or(Currency(*b"JPY"));
+        let r = Rounding::default();
+        assert_eq!(round(d("1234.5"), jpy, &r).to_string(), "1234");
+        assert_eq!(round(d("1235.5"), jpy, &r).to_string(), "1236");
+    }
+
+    #[test]
+    fn unknown_currency_is_rejected() {
+        assert!(Currency::parse("XYZ").is_none());
+        assert!(Currency::parse("usd").is_none());
+    }
+}

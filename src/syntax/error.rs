@@ -1,0 +1,165 @@
+//! Turning a pest parse failure into a [`Diagnostic`] that names what was expected in the
+//! designer's words ("expected `{`", "expected a date such as 2025-03-31").
+
+use super::Rule;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::error::{ErrorVariant, InputLocation};
+
+/// What a grammar rule looks like, for "expected ..." messages.
+fn describe(rule: Rule) -> &'static str {
+    use Rule::*;
+    match rule {
+        lbrace => "`{`",
+        rbrace => "`}`",
+        lparen => "`(`",
+        rparen => "`)`",
+        lbracket => "`[`",
+        rbracket => "`]`",
+        comma => "`,`",
+        colon => "`:`",
+        equals => "`=`",
+        arrow => "`=>`",
+        dot => "`.`",
+        kw_program => "`program`",
+        kw_include => "`include`",
+        kw_param => "`param`",
+        kw_fields => "`fields`",
+        kw_events => "`events`",
+        kw_table => "`table`",
+        kw_condition => "`condition`",
+        kw_window => "`window`",
+        kw_eligible => "`eligible`",
+        kw_reject => "`reject`",
+        kw_duplicates => "`duplicates`",
+        kw_milestone => "`milestone`",
+        kw_reward => "`reward`",
+        kw_if => "`if`",
+        kw_unless => "`unless`",
+        kw_on => "`on`",
+        kw_to => "`to`",
+        kw_from => "`from`",
+        kw_by => "`by`",
+        kw_keep => "`keep`",
+        kw_event => "`event`",
+        kw_each => "`each`",
+        kw_within => "`within`",
+        kw_after => "`after`",
+        kw_where => "`where`",
+        kw_limit => "`limit`",
+        kw_tiers => "`tiers`",
+        kw_count => "`count`",
+        kw_per => "`per`",
+        kw_optional => "`optional`",
+        kw_else => "`else`",
+        kw_and => "`and`",
+        kw_or => "`or`",
+        kw_not => "`not`",
+        kw_in => "`in`",
+        kw_is => "`is`",
+        kw_of => "`of`",
+        kw_bool => "`true` or `false`",
+        kw_presence => "`present` or `missing`",
+        ident => "a name",
+        word => "a word",
+        path | path_head => "a field or name",
+        string | string_inner => "a quoted string",
+        number => "a number",
+        currency => "a currency code such as USD",
+        money => "an amount such as 50 USD",
+        percent => "a percentage such as 2%",
+        date => "a date such as 2025-03-31",
+        duration => "a duration such as 90 days",
+        int => "a whole number",
+        duration_unit => "a unit: hours, days, business days, weeks, months or years",
+        ordinal => "an ordinal such as 5th",
+        EOI => "the end of the file",
+        item | header | include | param | fields | events | table | condition | window
+        | eligible | reject | duplicates | milestone | reward => {
+            "a declaration (program, param, fields, events, table, condition, window, eligible, reject, duplicates, milestone, reward)"
+        }
+        set_version | set_currency | set_timezone | set_rounding | set_effective | set_budget
+        | set_minimum => {
+            "a setting (version, currency, timezone, rounding, effective, budget, minimum payout)"
+        }
+        field_decl => "a field such as `referrer.health_score: number`",
+        type_expr | enum_type | list_type | money_type => "a type (text, number, money, date, datetime, bool, list(...), enum(...))",
+        event_decl => "an event kind",
+        table_row | table_default => "a table row such as `\"US\" => 100 USD`",
+        where_clause => "`where`",
+        within_clause => "`within`",
+        limit_clause => "`limit`",
+        hold | pay_schedule | expires | clawback | forfeit | cap | bonus | only_if | nth
+        | stacks | pays => {
+            "a reward clause (a kind such as `cash 50 USD`, hold, pay, expires, clawback, forfeit, cap, bonus, only if, every, at, stacks)"
+        }
+        amount_tiers | count_tiers => "`tiers by`",
+        period | rolling => "a period such as `per month`",
+        band => "a band such as `from 100 below 500 => 10 USD`",
+        band_lower => "`from` or `above`",
+        band_upper => "`below` or `to`",
+        band_min => "`min`",
+        band_max => "`max`",
+        schedule | sched_end_next | sched_day_next | sched_quarterly | sched_immediately => {
+            "a schedule (end of next month, on 15 of next month, quarterly, immediately)"
+        }
+        multiplier => "a multiplier such as x1.5",
+        literal | list_literal => "a value",
+        expr | primary | group | call | call_arg => "an expression",
+        op_not | op_neg => "`not` or `-`",
+        op_is_present | op_is_missing => "`is present` or `is missing`",
+        op_or | op_and | op_eq | op_ne | op_le | op_ge | op_lt | op_gt | op_in | op_not_in
+        | op_add | op_sub | op_mul | op_div | op_of => "an operator",
+        _ => "something else",
+    }
+}
+
+/// Builds the diagnostic for a pest failure.
+pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let end = text[pos.min(text.len())..]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map(|(i, _)| pos + i)
+        .unwrap_or(text.len())
+        .max(pos + 1)
+        .min(text.len().max(pos + 1));
+    let found: String = text
+        .get(pos..)
+        .unwrap_or("")
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(24)
+        .collect();
+    let (message, note) = match e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut wanted: Vec<&str> = positives.iter().map(|r| describe(*r)).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let expected = match wanted.as_slice() {
+                [] => "something else".to_string(),
+                [one] => (*one).to_string(),
+                many => {
+                    let (last, rest) = many.split_last().unwrap_or((&"", &[]));
+                    format!("{} or {}", rest.join(", "), last)
+                }
+            };
+            let found = if found.is_empty() {
+                "the end of the file".to_string()
+            } else {
+                format!("`{found}`")
+            };
+            (
+                format!("expected {expected}, found {found}"),
+                format!("expected {expected}"),
+            )
+        }
+        ErrorVariant::CustomError { message } => (message.clone(), message),
+    };
+    Diagnostic::new(Code::Syntax, message, Span::new(file, pos, end)).note(note)
+}

@@ -1,0 +1,235 @@
+//! Syntax: `.rules` text → [`ast::Module`]s, with includes resolved and every syntax error
+//! reported as a [`Diagnostic`]. Nothing outside this module sees a pest type.
+
+pub mod ast;
+mod error;
+mod expr;
+mod lower;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+use pest_derive::Parser;
+use std::path::{Path, PathBuf};
+
+/// The pest parser generated from `grammar/merit.pest`.
+#[derive(Parser)]
+#[grammar = "../grammar/merit.pest"]
+pub(crate) struct MeritParser;
+
+/// Limits that keep hostile rule files from exhausting memory or the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct SyntaxLimits {
+    /// Largest rule file, in bytes.
+    pub max_file_bytes: usize,
+    /// Deepest nesting of `(`, `[` and `{`.
+    pub max_nesting: usize,
+    /// Most files one program may include.
+    pub max_files: usize,
+}
+
+impl Default for SyntaxLimits {
+    fn default() -> Self {
+        SyntaxLimits {
+            max_file_bytes: 8 * 1024 * 1024,
+            max_nesting: 64,
+            max_files: 256,
+        }
+    }
+}
+
+/// A parsed program: its sources, one module per file, and the syntax diagnostics.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// Every file read (the main one first).
+    pub sources: SourceMap,
+    /// One module per file that parsed, with its file.
+    pub modules: Vec<(FileId, ast::Module)>,
+    /// Syntax and include problems.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses a program given as text; `include`s are read from disk relative to `name`.
+pub fn parse(name: &str, text: &str) -> Parsed {
+    parse_with(name, text, &SyntaxLimits::default(), &mut |p: &Path| {
+        std::fs::read_to_string(p)
+    })
+}
+
+/// Parses a program, reading includes with `load`.
+pub fn parse_with(
+    name: &str,
+    text: &str,
+    limits: &SyntaxLimits,
+    load: &mut dyn FnMut(&Path) -> std::io::Result<String>,
+) -> Parsed {
+    let mut sources = SourceMap::new();
+    let mut modules = Vec::new();
+    let mut diagnostics = Vec::new();
+    let root = sources.add(name, text);
+    let mut queue: Vec<(FileId, PathBuf)> = vec![(root, PathBuf::from(name))];
+    let mut seen: Vec<PathBuf> = vec![normalize(Path::new(name))];
+    while let Some((file, path)) = queue.pop() {
+        let text = sources
+            .get(file)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let Some(module) = parse_one(file, &text, limits, &mut diagnostics) else {
+            continue;
+        };
+        for item in &module.items {
+            let ast::Item::Include(inc) = item else {
+                continue;
+            };
+            let target = path
+                .parent()
+                .unwrap_or_else(|| Path::new(""))
+                .join(&inc.path);
+            let key = normalize(&target);
+            if seen.contains(&key) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::Include,
+                        format!("`{}` is included twice", inc.path),
+                        inc.span,
+                    )
+                    .note("already part of this program")
+                    .help("remove this include; a file is read once"),
+                );
+                continue;
+            }
+            if seen.len() >= limits.max_files {
+                diagnostics.push(Diagnostic::new(
+                    Code::Limit,
+                    format!("more than {} files in one program", limits.max_files),
+                    inc.span,
+                ));
+                continue;
+            }
+            match load(&target) {
+                Ok(t) => {
+                    seen.push(key);
+                    let id = sources.add(target.display().to_string(), t);
+                    queue.push((id, target));
+                }
+                Err(e) => diagnostics.push(
+                    Diagnostic::new(
+                        Code::Include,
+                        format!("cannot read `{}`: {e}", target.display()),
+                        inc.span,
+                    )
+                    .help("the path is relative to the file that includes it"),
+                ),
+            }
+        }
+        modules.push((file, module));
+    }
+    modules.sort_by_key(|(f, _)| *f);
+    Parsed {
+        sources,
+        modules,
+        diagnostics,
+    }
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Parses one file's text into a module, or reports why it cannot.
+fn parse_one(
+    file: FileId,
+    text: &str,
+    limits: &SyntaxLimits,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ast::Module> {
+    if text.len() > limits.max_file_bytes {
+        diags.push(
+            Diagnostic::new(
+                Code::Limit,
+                format!(
+                    "the file is {} bytes; the limit is {} bytes",
+                    text.len(),
+                    limits.max_file_bytes
+                ),
+                Span::new(file, 0, 0),
+            )
+            .help("split the program with `include`, or raise the limit"),
+        );
+        return None;
+    }
+    if let Some(at) = too_deep(text, limits.max_nesting) {
+        diags.push(
+            Diagnostic::new(
+                Code::Limit,
+                format!("brackets nest more than {} deep", limits.max_nesting),
+                Span::new(file, at, at + 1),
+            )
+            .help("name part of the expression with `condition`"),
+        );
+        return None;
+    }
+    match <MeritParser as pest::Parser<Rule>>::parse(Rule::file, text) {
+        Ok(pairs) => {
+            let lower = lower::Lower::new(file);
+            let module = lower.file(pairs);
+            let (module, mut d) = lower.finish(module);
+            let ok = d.is_empty();
+            diags.append(&mut d);
+            if ok {
+                module
+            } else {
+                None
+            }
+        }
+        Err(e) => {
+            diags.push(error::syntax_error(file, text, e));
+            None
+        }
+    }
+}
+
+/// The byte offset where bracket nesting first exceeds `max`, ignoring strings and comments.
+fn too_deep(text: &str, max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    let mut prefix_run = 0usize;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => in_comment = true,
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        // Long runs of prefix operators (`- - - x`, `not not not`) nest just as deeply.
+        if c == '-' {
+            prefix_run += 1;
+            if prefix_run > max {
+                return Some(i);
+            }
+        } else if !c.is_whitespace() {
+            prefix_run = 0;
+        }
+    }
+    None
+}

@@ -5,3 +5,4 @@ pub mod diagnostics;
 pub mod money;
 pub mod source;
 pub mod syntax;
+pub mod gen;

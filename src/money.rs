@@ -67,6 +67,9 @@ const CURRENCIES: &[(&str, u32)] = &[
 ];
 
 impl Currency {
+    /// US dollars.
+    pub const USD: Currency = Currency(*b"USD");
+
     /// The currency for a code, if merit knows it.
     pub fn parse(code: &str) -> Option<Currency> {
         CURRENCIES

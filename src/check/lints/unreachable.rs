@@ -1,0 +1,129 @@
+//! Unreachable rewards and milestones (M2005): an `at Nth` or a count band beyond a count cap
+//! of the same period, a bonus window outside the program's effective dates, a milestone whose
+//! deadline counts from a milestone that can only come later.
+
+use super::LintInput;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::program::{AmountDef, Anchor, CapLimit, CapScope, Expr};
+use crate::value::Value;
+use rust_decimal::Decimal;
+
+pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
+    let p = input.program;
+    for r in &p.rewards {
+        let count_cap = |period| {
+            r.caps.iter().find_map(|c| match (c.limit, c.scope) {
+                (CapLimit::Count(n), CapScope::Recipient)
+                    if c.period == period || c.period.is_none() =>
+                {
+                    Some((n, c))
+                }
+                _ => None,
+            })
+        };
+        if let Some(nth) = &r.nth {
+            if let Some((n, cap)) = count_cap(Some(nth.period)) {
+                if u64::from(nth.n) > n {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::UnreachableMilestone,
+                            format!(
+                                "`{}` pays on the {}th referral, but `{}` stops at {n}",
+                                r.name, nth.n, cap.text
+                            ),
+                            nth.span,
+                        )
+                        .also(cap.span, "the cap")
+                        .help("raise the cap or lower N"),
+                    );
+                }
+            }
+        }
+        if let AmountDef::CountTiers { period, bands, .. } = &r.amount {
+            if let Some((n, cap)) = count_cap(Some(*period)) {
+                for b in bands {
+                    let lo = b.lower.as_ref().and_then(|l| match &l.value {
+                        Value::Number(v) => Some(if l.inclusive { *v } else { *v + Decimal::ONE }),
+                        _ => None,
+                    });
+                    if lo.is_some_and(|lo| lo > Decimal::from(n)) {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::UnreachableMilestone,
+                                format!(
+                                    "band `{}` can never be reached: `{}` stops at {n}",
+                                    b.label, cap.text
+                                ),
+                                b.span,
+                            )
+                            .also(cap.span, "the cap")
+                            .help("raise the cap or remove the band"),
+                        );
+                    }
+                }
+            }
+        }
+        for b in &r.bonuses {
+            if let Some(w) = window_of(&b.when) {
+                if let Some(win) = p.windows.get(w) {
+                    let (from, to) = p.effective;
+                    let before = to.is_some_and(|t| win.from > t);
+                    let after = from.is_some_and(|f| win.to < f);
+                    if before || after {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::UnreachableMilestone,
+                                format!("bonus window `{}` ({} to {}) lies outside the program's effective dates", win.name, win.from, win.to),
+                                b.span,
+                            )
+                            .help("move the window inside `effective from ... to ...`"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // A milestone measured from a milestone on the same kind of event that is itself `each`
+    // is fine; one measured from a milestone that needs *this* milestone first is a cycle and
+    // is reported by the checker. Here: a deadline anchored on a reward's own later milestone.
+    for (i, m) in p.milestones.iter().enumerate() {
+        if let Some(w) = m.within {
+            if let Anchor::Milestone(a) = w.anchor {
+                if let Some(anchor) = p.milestones.get(a) {
+                    if anchor.each {
+                        let span = input
+                            .facts
+                            .decl_spans
+                            .get(&(4, i))
+                            .copied()
+                            .unwrap_or_default();
+                        diags.push(
+                            Diagnostic::new(
+                                Code::UnreachableMilestone,
+                                format!(
+                                    "`{}` counts from `{}`, which happens many times",
+                                    m.name, anchor.name
+                                ),
+                                span,
+                            )
+                            .help("count from a milestone that happens once"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The window an `x in window` bonus condition tests, if it is that simple.
+fn window_of(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::InWindow {
+            window,
+            negated: false,
+            ..
+        } => Some(*window),
+        Expr::And(a, b) => window_of(a).or_else(|| window_of(b)),
+        _ => None,
+    }
+}

@@ -1,0 +1,397 @@
+//! The checker: from parsed modules to a [`Program`] ready to evaluate, or the list of every
+//! problem found. It reports all problems in one pass: an unknown name does not stop the rest of
+//! the file from being checked (its expression gets the error type, which silences follow-ons).
+//!
+//! Lints (tier gaps, likely double pay, empty windows, unreachable rewards, unused names, high
+//! rates) are independent passes in [`lints`], run on the checked program.
+
+mod decls;
+mod expr;
+pub mod lints;
+mod reward;
+
+use crate::diagnostics::{self, did_you_mean, Code, Diagnostic};
+use crate::money::{Currency, Rounding, RoundingMode};
+use crate::program::*;
+use crate::source::{SourceMap, Span};
+use crate::syntax::ast::{self, Item};
+use crate::syntax::Parsed;
+use crate::value::Type;
+use std::collections::HashMap;
+
+/// The result of checking: a program when there were no errors, and every diagnostic.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The program, if no error was found (warnings allowed).
+    pub program: Option<Program>,
+    /// Errors and warnings, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The sources, for rendering.
+    pub sources: SourceMap,
+}
+
+impl Checked {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// What a name in the value namespace refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum NameRef {
+    Param(usize),
+    Condition(usize),
+    Window(usize),
+    Table(usize),
+    Milestone(usize),
+}
+
+/// Checks a parsed program.
+pub fn check(parsed: &Parsed) -> Checked {
+    let mut cx = Checker::new(&parsed.sources);
+    cx.diags.extend(parsed.diagnostics.iter().cloned());
+    let items: Vec<&Item> = parsed
+        .modules
+        .iter()
+        .flat_map(|(_, m)| m.items.iter())
+        .collect();
+    let program = cx.program(&items);
+    if let Some(p) = &program {
+        lints::run(p, &items, &mut cx.diags, &cx.lint_facts);
+    }
+    let mut diagnostics = cx.diags;
+    diagnostics::sort(&mut diagnostics);
+    diagnostics.dedup();
+    let ok = !diagnostics.iter().any(Diagnostic::is_error);
+    Checked {
+        program: program.filter(|_| ok),
+        diagnostics,
+        sources: parsed.sources.clone(),
+    }
+}
+
+/// Facts the checker learns while compiling that lints need (spans of declarations, uses).
+#[derive(Debug, Default, Clone)]
+pub struct LintFacts {
+    /// Names used anywhere.
+    pub used: std::collections::HashSet<(u8, usize)>,
+    /// Span of each declared name, by (kind, index).
+    pub decl_spans: HashMap<(u8, usize), Span>,
+    /// Span of each percent constant and its value.
+    pub percents: Vec<(Span, rust_decimal::Decimal)>,
+}
+
+impl NameRef {
+    pub(crate) fn key(self) -> (u8, usize) {
+        match self {
+            NameRef::Param(i) => (0, i),
+            NameRef::Condition(i) => (1, i),
+            NameRef::Window(i) => (2, i),
+            NameRef::Table(i) => (3, i),
+            NameRef::Milestone(i) => (4, i),
+        }
+    }
+}
+
+pub(crate) struct Checker<'a> {
+    pub(crate) sources: &'a SourceMap,
+    pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) names: HashMap<String, NameRef>,
+    pub(crate) fields: Vec<FieldDef>,
+    pub(crate) events: Vec<EventKind>,
+    pub(crate) params: Vec<ParamDef>,
+    pub(crate) windows: Vec<WindowDef>,
+    pub(crate) tables: Vec<Option<TableDef>>,
+    pub(crate) table_types: Vec<Type>,
+    /// Conditions: the AST, and the compiled test once done.
+    pub(crate) condition_ast: Vec<&'a ast::Condition>,
+    pub(crate) conditions: Vec<Option<Test>>,
+    pub(crate) condition_stack: Vec<usize>,
+    pub(crate) milestones: Vec<MilestoneDef>,
+    pub(crate) milestone_ast: Vec<&'a ast::Milestone>,
+    pub(crate) default_currency: Option<Currency>,
+    pub(crate) lint_facts: LintFacts,
+}
+
+impl<'a> Checker<'a> {
+    fn new(sources: &'a SourceMap) -> Checker<'a> {
+        Checker {
+            sources,
+            diags: Vec::new(),
+            names: HashMap::new(),
+            fields: Vec::new(),
+            events: Vec::new(),
+            params: Vec::new(),
+            windows: Vec::new(),
+            tables: Vec::new(),
+            table_types: Vec::new(),
+            condition_ast: Vec::new(),
+            conditions: Vec::new(),
+            condition_stack: Vec::new(),
+            milestones: Vec::new(),
+            milestone_ast: Vec::new(),
+            default_currency: None,
+            lint_facts: LintFacts::default(),
+        }
+    }
+
+    pub(crate) fn report(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// The source text of a span.
+    pub(crate) fn text(&self, span: Span) -> String {
+        self.sources
+            .get(span.file)
+            .map(|f| {
+                f.slice(span)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    }
+
+    fn program(&mut self, items: &[&'a Item]) -> Option<Program> {
+        let header = self.header(items);
+        self.schema(items);
+        self.declare_names(items);
+        self.params(items);
+        self.windows(items);
+        self.tables(items);
+        for i in 0..self.condition_ast.len() {
+            self.condition(i);
+        }
+        let eligibility = self.eligibility(items);
+        let rejects = self.rejects(items);
+        let duplicates = self.duplicates(items);
+        self.milestones();
+        let rewards = self.rewards(items);
+        // Without a usable header the program is rejected anyway; lints still run on the rest.
+        let header = header.unwrap_or_else(|| HeaderInfo {
+            name: String::new(),
+            version: String::new(),
+            slug: String::new(),
+            currency: self.default_currency.unwrap_or(Currency::USD),
+            tz: chrono_tz::UTC,
+            rounding: Rounding::default(),
+            effective: (None, None),
+            budget: None,
+            minimum_payout: None,
+        });
+        Some(Program {
+            name: header.name,
+            version: header.version,
+            slug: header.slug,
+            currency: header.currency,
+            tz: header.tz,
+            rounding: header.rounding,
+            effective: header.effective,
+            budget: header.budget,
+            minimum_payout: header.minimum_payout,
+            fields: std::mem::take(&mut self.fields),
+            events: std::mem::take(&mut self.events),
+            params: std::mem::take(&mut self.params),
+            tables: std::mem::take(&mut self.tables)
+                .into_iter()
+                .flatten()
+                .collect(),
+            conditions: std::mem::take(&mut self.conditions)
+                .into_iter()
+                .flatten()
+                .collect(),
+            windows: std::mem::take(&mut self.windows),
+            eligibility,
+            rejects,
+            duplicates,
+            milestones: std::mem::take(&mut self.milestones),
+            rewards,
+        })
+    }
+}
+
+/// The checked header.
+struct HeaderInfo {
+    name: String,
+    version: String,
+    slug: String,
+    currency: Currency,
+    tz: chrono_tz::Tz,
+    rounding: Rounding,
+    effective: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    budget: Option<crate::money::Money>,
+    minimum_payout: Option<crate::money::Money>,
+}
+
+impl<'a> Checker<'a> {
+    /// Validates a currency code, reporting `M1002`.
+    pub(crate) fn currency(&mut self, name: &ast::Name) -> Option<Currency> {
+        let c = Currency::parse(&name.text);
+        if c.is_none() {
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownCurrency,
+                    format!("`{}` is not a currency merit knows", name.text),
+                    name.span,
+                )
+                .maybe_help(did_you_mean(&name.text, Currency::known()))
+                .note("expected an ISO 4217 code such as USD, EUR, JPY"),
+            );
+        }
+        c
+    }
+
+    /// Validates a money literal.
+    pub(crate) fn money(&mut self, m: &ast::MoneyLit) -> Option<crate::money::Money> {
+        let currency = self.currency(&m.currency)?;
+        Some(crate::money::Money {
+            amount: m.amount,
+            currency,
+        })
+    }
+
+    fn header(&mut self, items: &[&'a Item]) -> Option<HeaderInfo> {
+        let headers: Vec<&ast::Header> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Header(h) => Some(h),
+                _ => None,
+            })
+            .collect();
+        let Some(h) = headers.first() else {
+            let span = items.first().map(|_| Span::default()).unwrap_or_default();
+            self.report(
+                Diagnostic::new(
+                    Code::MissingHeader,
+                    "this program has no `program` block",
+                    span,
+                )
+                .help("start the file with `program \"Name\" { currency USD timezone \"UTC\" }`"),
+            );
+            return None;
+        };
+        for extra in headers.iter().skip(1) {
+            self.report(
+                Diagnostic::new(
+                    Code::MissingHeader,
+                    "a program has one `program` block",
+                    extra.span,
+                )
+                .also(h.span, "the first one is here")
+                .help("merge the two blocks"),
+            );
+        }
+        let mut seen: HashMap<std::mem::Discriminant<ast::SettingKind>, Span> = HashMap::new();
+        let (mut version, mut currency, mut tz, mut rounding) =
+            (None, None, None, Rounding::default());
+        let (mut effective, mut budget, mut minimum) = ((None, None), None, None);
+        let mut currency_seen = false;
+        let mut tz_seen = false;
+        for s in &h.settings {
+            let key = std::mem::discriminant(&s.kind);
+            if let Some(first) = seen.get(&key) {
+                self.report(
+                    Diagnostic::new(
+                        Code::DuplicateSetting,
+                        "this setting is given twice",
+                        s.span,
+                    )
+                    .also(*first, "first given here")
+                    .help("keep one"),
+                );
+                continue;
+            }
+            seen.insert(key, s.span);
+            match &s.kind {
+                ast::SettingKind::Version(v) => version = Some(v.clone()),
+                ast::SettingKind::Currency(c) => {
+                    currency_seen = true;
+                    currency = self.currency(c);
+                }
+                ast::SettingKind::Timezone(z) => {
+                    tz_seen = true;
+                    match z.parse::<chrono_tz::Tz>() {
+                        Ok(t) => tz = Some(t),
+                        Err(_) => {
+                            let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                            self.report(
+                                Diagnostic::new(
+                                    Code::UnknownTimezone,
+                                    format!("`{z}` is not an IANA time zone"),
+                                    s.span,
+                                )
+                                .maybe_help(did_you_mean(z, names).or_else(|| {
+                                    Some("use a name such as \"Europe/Paris\", \"America/New_York\" or \"UTC\"".into())
+                                })),
+                            )
+                        }
+                    }
+                }
+                ast::SettingKind::Rounding { mode, scale } => match RoundingMode::parse(&mode.text)
+                {
+                    Some(m) => {
+                        rounding = Rounding {
+                            mode: m,
+                            scale: *scale,
+                        }
+                    }
+                    None => self.report(
+                        Diagnostic::new(
+                            Code::UnknownRounding,
+                            format!("`{}` is not a rounding mode", mode.text),
+                            mode.span,
+                        )
+                        .maybe_help(did_you_mean(
+                            &mode.text,
+                            RoundingMode::NAMES.iter().copied(),
+                        ))
+                        .note("expected half_even, half_up, half_down, down or up"),
+                    ),
+                },
+                ast::SettingKind::Effective { from, to } => effective = (*from, *to),
+                ast::SettingKind::Budget(m) => budget = self.money(m),
+                ast::SettingKind::MinimumPayout(m) => minimum = self.money(m),
+            }
+        }
+        if !currency_seen {
+            self.report(
+                Diagnostic::new(
+                    Code::MissingSetting,
+                    "the program has no default currency",
+                    h.span,
+                )
+                .help("add `currency USD` (or your currency) inside the `program` block"),
+            );
+        }
+        if !tz_seen {
+            self.report(
+                Diagnostic::new(Code::MissingSetting, "the program has no time zone", h.span).help(
+                    "add `timezone \"UTC\"` (or your zone): it decides what a day and a month are",
+                ),
+            );
+        }
+        self.default_currency = currency;
+        let slug: String = h
+            .name
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+            .split('-')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        Some(HeaderInfo {
+            name: h.name.clone(),
+            version: version.unwrap_or_else(|| "0".to_string()),
+            slug,
+            currency: currency?,
+            tz: tz?,
+            rounding,
+            effective,
+            budget,
+            minimum_payout: minimum,
+        })
+    }
+}

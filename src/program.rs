@@ -1,0 +1,605 @@
+//! The checked program: every name resolved, every field given a slot, every expression typed.
+//! Produced by [`crate::check`], consumed by [`crate::eval`]. Holds no syntax types except the
+//! small calendar enums it shares with the AST.
+
+use crate::money::{Currency, Money, Rounding};
+use crate::source::Span;
+use crate::syntax::ast::{BinaryOp, Duration, Schedule};
+use crate::time::Period;
+use crate::value::{Type, Value};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// Built-in field slots, present in every program's schema.
+pub mod slot {
+    /// `id`.
+    pub const ID: usize = 0;
+    /// `created_at`.
+    pub const CREATED_AT: usize = 1;
+    /// `referrer.id`.
+    pub const REFERRER_ID: usize = 2;
+    /// `referee.id`.
+    pub const REFEREE_ID: usize = 3;
+}
+
+/// Where a money field's currency comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurrencySource {
+    /// The sibling `currency` field in the same JSON object.
+    Sibling,
+    /// Always this currency.
+    Fixed(Currency),
+}
+
+/// A declared field (of the record, or an attribute of an event kind).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    /// Path parts: `["referrer", "health_score"]`.
+    pub path: Vec<String>,
+    /// `referrer.health_score`.
+    pub dotted: String,
+    /// Declared type.
+    pub ty: Type,
+    /// May be absent.
+    pub optional: bool,
+    /// For money fields.
+    pub currency: CurrencySource,
+}
+
+/// A declared event kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventKind {
+    /// `closed_won`.
+    pub name: String,
+    /// Its attributes; an event's values are stored in this order.
+    pub attrs: Vec<FieldDef>,
+}
+
+/// A resolved expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A constant.
+    Const(Value),
+    /// A record field, by slot.
+    Field(usize),
+    /// An attribute of the current event (milestone filters, reward amounts), by index.
+    EventAttr(usize),
+    /// A parameter, by index (scenarios may override its value).
+    Param(usize),
+    /// A named condition, by index.
+    Condition(usize),
+    /// A table's row for the record's key, by index.
+    Table(usize),
+    /// The time a milestone was reached, by index (missing if not reached).
+    MilestoneAt(usize),
+    /// `not x`.
+    Not(Box<Expr>),
+    /// `-x`.
+    Neg(Box<Expr>),
+    /// `a and b` (short-circuit).
+    And(Box<Expr>, Box<Expr>),
+    /// `a or b` (short-circuit).
+    Or(Box<Expr>, Box<Expr>),
+    /// A comparison; the texts are kept for explanations ("referrer.health_score 62 < 70").
+    Compare {
+        /// `==`, `<`, ...
+        op: BinaryOp,
+        /// Left side.
+        lhs: Box<Expr>,
+        /// Right side.
+        rhs: Box<Expr>,
+        /// The source text of the whole comparison.
+        text: Arc<str>,
+        /// The source text of the left side.
+        lhs_text: Arc<str>,
+    },
+    /// `x in list` / `x not in list`.
+    InList {
+        /// The value.
+        value: Box<Expr>,
+        /// The list.
+        list: Box<Expr>,
+        /// `not in`.
+        negated: bool,
+        /// Source text.
+        text: Arc<str>,
+    },
+    /// `x in window` / `x not in window`.
+    InWindow {
+        /// A date or instant.
+        value: Box<Expr>,
+        /// The window, by index.
+        window: usize,
+        /// `not in`.
+        negated: bool,
+        /// Source text.
+        text: Arc<str>,
+    },
+    /// `+ - * /` on numbers, money, percents and dates.
+    Arith {
+        /// The operator.
+        op: BinaryOp,
+        /// Left side.
+        lhs: Box<Expr>,
+        /// Right side.
+        rhs: Box<Expr>,
+    },
+    /// `x is present` / `x is missing`.
+    Presence {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// Which test.
+        present: bool,
+        /// Source text.
+        text: Arc<str>,
+    },
+    /// A scalar function.
+    Call {
+        /// Which function.
+        func: Func,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
+    /// An aggregate over the record's events of one kind.
+    Aggregate {
+        /// Which aggregate.
+        func: Aggregate,
+        /// The event kind.
+        kind: usize,
+        /// The attribute, for all but `count`.
+        attr: Option<usize>,
+        /// Only events within this window.
+        within: Option<Window>,
+    },
+}
+
+/// Scalar functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// The part of an e-mail address after `@`, lower-cased.
+    Domain,
+    /// Lower-cased text.
+    Lower,
+    /// Whole local calendar days from the first date to the second.
+    DaysBetween,
+}
+
+/// Aggregates over events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// How many.
+    Count,
+    /// Sum of an attribute.
+    Sum,
+    /// Smallest.
+    Min,
+    /// Largest.
+    Max,
+    /// The earliest event's value.
+    First,
+    /// The latest event's value.
+    Latest,
+}
+
+/// What a deadline is measured from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The referral's `created_at`.
+    Created,
+    /// Another milestone's time.
+    Milestone(usize),
+}
+
+/// `within D after anchor`: inclusive at both ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// How long.
+    pub duration: Duration,
+    /// From what.
+    pub anchor: Anchor,
+}
+
+/// A named test (eligibility or reject rule) with its source text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Test {
+    /// `referrer` / `self_referral`.
+    pub name: String,
+    /// The test.
+    pub expr: Expr,
+    /// Source text, for explanations.
+    pub text: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// A milestone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MilestoneDef {
+    /// Name.
+    pub name: String,
+    /// Every matching event is an occurrence.
+    pub each: bool,
+    /// The event kind.
+    pub kind: usize,
+    /// Only events for which this holds.
+    pub filter: Option<Expr>,
+    /// The deadline.
+    pub within: Option<Window>,
+    /// At most this many occurrences.
+    pub limit: Option<u32>,
+}
+
+/// A parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDef {
+    /// Name.
+    pub name: String,
+    /// Its type (an override must have the same).
+    pub ty: Type,
+    /// Its value.
+    pub value: Value,
+}
+
+/// A lookup table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDef {
+    /// Name.
+    pub name: String,
+    /// The key's field slot.
+    pub key: usize,
+    /// Rows.
+    pub rows: Vec<(Value, Value)>,
+    /// The `else` row.
+    pub default: Option<Value>,
+}
+
+/// A named window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowDef {
+    /// Name.
+    pub name: String,
+    /// First day (inclusive).
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+}
+
+/// `duplicates by key keep first|last`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateRule {
+    /// Key slot.
+    pub key: usize,
+    /// The key's dotted path.
+    pub key_path: String,
+    /// Keep the first (true) or the last.
+    pub keep_first: bool,
+}
+
+/// Who receives a reward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// The referrer (`referrer.id`).
+    Referrer,
+    /// The referee (`referee.id`).
+    Referee,
+    /// Another party named by a text field; `role` is its last path part.
+    Party {
+        /// Field slot holding the party's id.
+        slot: usize,
+        /// Role name.
+        role: String,
+    },
+}
+
+/// Reward kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardKind {
+    /// Cash.
+    Cash,
+    /// Account credit.
+    Credit,
+    /// Gift card.
+    GiftCard,
+    /// Charity donation.
+    Donation,
+    /// Points.
+    Points,
+    /// Percentage discount.
+    Discount,
+    /// Non-monetary perk.
+    Perk,
+}
+
+impl RewardKind {
+    /// The kind for its word.
+    pub fn parse(word: &str) -> Option<RewardKind> {
+        Some(match word {
+            "cash" => RewardKind::Cash,
+            "credit" => RewardKind::Credit,
+            "gift_card" => RewardKind::GiftCard,
+            "donation" => RewardKind::Donation,
+            "points" => RewardKind::Points,
+            "discount" => RewardKind::Discount,
+            "perk" => RewardKind::Perk,
+            _ => return None,
+        })
+    }
+
+    /// Every kind's word.
+    pub const NAMES: &'static [&'static str] = &[
+        "cash",
+        "credit",
+        "gift_card",
+        "donation",
+        "points",
+        "discount",
+        "perk",
+    ];
+
+    /// The word.
+    pub fn name(self) -> &'static str {
+        match self {
+            RewardKind::Cash => "cash",
+            RewardKind::Credit => "credit",
+            RewardKind::GiftCard => "gift_card",
+            RewardKind::Donation => "donation",
+            RewardKind::Points => "points",
+            RewardKind::Discount => "discount",
+            RewardKind::Perk => "perk",
+        }
+    }
+
+    /// Kinds paid in money.
+    pub fn is_money(self) -> bool {
+        matches!(
+            self,
+            RewardKind::Cash | RewardKind::Credit | RewardKind::GiftCard | RewardKind::Donation
+        )
+    }
+}
+
+/// One end of a tier band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandBound {
+    /// A bare number (in the measure's currency) or money.
+    pub value: Value,
+    /// Whether the value itself belongs to the band.
+    pub inclusive: bool,
+}
+
+/// A tier band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandDef {
+    /// Lower end (`None`: unbounded).
+    pub lower: Option<BandBound>,
+    /// Upper end (`None`: unbounded).
+    pub upper: Option<BandBound>,
+    /// What it pays: money, a bare number, or a percent of the measure.
+    pub pays: Expr,
+    /// At least.
+    pub min: Option<Value>,
+    /// At most.
+    pub max: Option<Value>,
+    /// The band as written: `from 50000 below 250000`.
+    pub label: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// What a reward is worth.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AmountDef {
+    /// An expression.
+    Expr(Expr),
+    /// Bands by a measured value.
+    Tiers {
+        /// The measure.
+        measure: Expr,
+        /// Its source text.
+        measure_text: String,
+        /// Bands in ascending order.
+        bands: Vec<BandDef>,
+    },
+    /// Bands by the recipient's count of occurrences in a period.
+    CountTiers {
+        /// The period.
+        period: Period,
+        /// All occurrences of the period pay the band reached.
+        retroactive: bool,
+        /// Bands in ascending order (bounds are counts).
+        bands: Vec<BandDef>,
+    },
+    /// A perk: a description, quantity 1.
+    Perk(String),
+}
+
+/// A cap's scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CapScope {
+    /// Each line on its own.
+    Reward,
+    /// Per recipient.
+    Recipient,
+    /// Per referee (all lines earned through one referee).
+    Referee,
+    /// The rule's total.
+    Program,
+}
+
+impl CapScope {
+    /// The scope for its word.
+    pub fn parse(word: &str) -> Option<CapScope> {
+        Some(match word {
+            "reward" => CapScope::Reward,
+            "recipient" => CapScope::Recipient,
+            "referee" => CapScope::Referee,
+            "program" => CapScope::Program,
+            _ => return None,
+        })
+    }
+
+    /// Every scope's word.
+    pub const NAMES: &'static [&'static str] = &["reward", "recipient", "referee", "program"];
+}
+
+/// A cap's limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapLimit {
+    /// Money.
+    Money(Money),
+    /// A count of lines (or units for points).
+    Count(u64),
+}
+
+/// A cap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapDef {
+    /// The limit.
+    pub limit: CapLimit,
+    /// The scope.
+    pub scope: CapScope,
+    /// Resets each period.
+    pub period: Option<Period>,
+    /// As written.
+    pub text: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// A bonus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BonusDef {
+    /// Multiplier (true) or fixed addition.
+    pub multiplier: Option<Decimal>,
+    /// Fixed addition.
+    pub fixed: Option<Value>,
+    /// When it applies.
+    pub when: Expr,
+    /// As written.
+    pub text: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// `every Nth` / `at Nth`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NthDef {
+    /// Every Nth (true) or only the Nth.
+    pub every: bool,
+    /// N.
+    pub n: u32,
+    /// Counting period.
+    pub period: Period,
+    /// Where.
+    pub span: Span,
+}
+
+/// An event-based condition with a deadline (forfeit, clawback).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventDeadline {
+    /// The event kind.
+    pub kind: usize,
+    /// The window.
+    pub within: Window,
+}
+
+/// When a line expires.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expiry {
+    /// How long.
+    pub after: Duration,
+    /// After `payable_on` (true) or `earned_at`.
+    pub from_payable: bool,
+}
+
+/// A reward rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RewardDef {
+    /// Name (the ledger's `rule`).
+    pub name: String,
+    /// The milestone it waits for.
+    pub milestone: usize,
+    /// Who receives it.
+    pub recipient: Recipient,
+    /// What kind.
+    pub kind: RewardKind,
+    /// How much.
+    pub amount: AmountDef,
+    /// Hold after earning.
+    pub hold: Option<Duration>,
+    /// Payout schedule.
+    pub schedule: Schedule,
+    /// Expiry.
+    pub expires: Option<Expiry>,
+    /// Clawback.
+    pub clawback: Option<EventDeadline>,
+    /// Forfeit.
+    pub forfeit: Option<EventDeadline>,
+    /// Caps, in source order.
+    pub caps: Vec<CapDef>,
+    /// Bonuses, in source order.
+    pub bonuses: Vec<BonusDef>,
+    /// Extra conditions.
+    pub only_if: Vec<Test>,
+    /// Nth filter.
+    pub nth: Option<NthDef>,
+    /// Declared to stack with other rewards.
+    pub stacks: bool,
+    /// Where.
+    pub span: Span,
+}
+
+/// A checked program, ready to evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// `name` as a lower-case slug, for ledger ids.
+    pub slug: String,
+    /// Default currency.
+    pub currency: Currency,
+    /// Time zone.
+    pub tz: Tz,
+    /// Rounding.
+    pub rounding: Rounding,
+    /// First and last effective days.
+    pub effective: (Option<NaiveDate>, Option<NaiveDate>),
+    /// Program budget.
+    pub budget: Option<Money>,
+    /// Minimum payout.
+    pub minimum_payout: Option<Money>,
+    /// Record fields; the first four are the built-ins in [`slot`].
+    pub fields: Vec<FieldDef>,
+    /// Event kinds.
+    pub events: Vec<EventKind>,
+    /// Parameters.
+    pub params: Vec<ParamDef>,
+    /// Tables.
+    pub tables: Vec<TableDef>,
+    /// Conditions.
+    pub conditions: Vec<Test>,
+    /// Windows.
+    pub windows: Vec<WindowDef>,
+    /// Eligibility tests (all must hold).
+    pub eligibility: Vec<Test>,
+    /// Reject rules.
+    pub rejects: Vec<Test>,
+    /// Duplicate handling.
+    pub duplicates: Option<DuplicateRule>,
+    /// Milestones.
+    pub milestones: Vec<MilestoneDef>,
+    /// Rewards, in declaration order.
+    pub rewards: Vec<RewardDef>,
+}
+
+impl Program {
+    /// A parameter's index by name.
+    pub fn param(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|p| p.name == name)
+    }
+}

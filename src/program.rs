@@ -82,7 +82,7 @@ pub enum Expr {
     And(Box<Expr>, Box<Expr>),
     /// `a or b` (short-circuit).
     Or(Box<Expr>, Box<Expr>),
-    /// A comparison; the texts are kept for explanations ("referrer.health_score 62 < 70").
+    /// A comparison; its text is kept for explanations ("referrer.health_score >= 70: 62 >= 70 → false").
     Compare {
         /// `==`, `<`, ...
         op: BinaryOp,
@@ -92,8 +92,6 @@ pub enum Expr {
         rhs: Box<Expr>,
         /// The source text of the whole comparison.
         text: Arc<str>,
-        /// The source text of the left side.
-        lhs_text: Arc<str>,
     },
     /// `x in list` / `x not in list`.
     InList {

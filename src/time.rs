@@ -77,6 +77,39 @@ pub fn add(t: &Instant, dur: Duration, tz: Tz) -> Option<Instant> {
     resolve_local(date.and_time(l.time()), tz)
 }
 
+/// Subtracts a duration from a date (the inverse of [`add_to_date`]; business days skip weekends).
+pub fn sub_from_date(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
+    let n = dur.amount;
+    match dur.unit {
+        DurationUnit::Hours => d.checked_sub_days(Days::new(u64::from(n / 24))),
+        DurationUnit::Days => d.checked_sub_days(Days::new(u64::from(n))),
+        DurationUnit::Weeks => d.checked_sub_days(Days::new(u64::from(n) * 7)),
+        DurationUnit::Months => d.checked_sub_months(Months::new(n)),
+        DurationUnit::Years => d.checked_sub_months(Months::new(n.checked_mul(12)?)),
+        DurationUnit::BusinessDays => {
+            let mut d = d;
+            let mut left = n;
+            while left > 0 {
+                d = d.pred_opt()?;
+                if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+                    left -= 1;
+                }
+            }
+            Some(d)
+        }
+    }
+}
+
+/// Subtracts a duration from an instant (hours exactly, other units on the local calendar).
+pub fn sub(t: &Instant, dur: Duration, tz: Tz) -> Option<Instant> {
+    if dur.unit == DurationUnit::Hours {
+        return t.checked_sub_signed(chrono::TimeDelta::hours(i64::from(dur.amount)));
+    }
+    let l = local(t, tz);
+    let date = sub_from_date(l.date(), dur)?;
+    resolve_local(date.and_time(l.time()), tz)
+}
+
 /// The last instant of a local date: the deadline "by the end of that day".
 pub fn end_of_day(d: NaiveDate, tz: Tz) -> Option<Instant> {
     let next = d.succ_opt()?.and_hms_opt(0, 0, 0)?;

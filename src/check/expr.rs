@@ -287,7 +287,6 @@ impl<'a> Checker<'a> {
                         lhs: Box::new(l),
                         rhs: Box::new(r),
                         text: Arc::from(self.text(whole.span)),
-                        lhs_text: Arc::from(self.text(lhs.span)),
                     },
                     Type::Bool,
                 )

@@ -1,0 +1,87 @@
+//! `merit check FILE...`.
+
+use super::exit;
+use crate::diagnostics::{render_github, render_json, render_text, Diagnostic};
+use std::path::PathBuf;
+
+/// Diagnostic output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiagFormat {
+    /// Source line, caret and hint.
+    Text,
+    /// One JSON document.
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+/// Arguments of `merit check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Program files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiagFormat,
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// Loads, parses and checks a program file; `Err` is an I/O message.
+pub(crate) fn load(path: &PathBuf) -> Result<crate::check::Checked, String> {
+    let text =
+        super::read_input(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let parsed = crate::syntax::parse(&path.display().to_string(), &text);
+    Ok(crate::check::check(&parsed))
+}
+
+/// Runs `merit check`.
+pub fn run(args: CheckArgs) -> i32 {
+    let mut failed = false;
+    let mut json_docs = Vec::new();
+    for path in &args.files {
+        let checked = match load(path) {
+            Ok(c) => c,
+            Err(m) => {
+                eprintln!("error: {m}");
+                return exit::USAGE;
+            }
+        };
+        let diags: &[Diagnostic] = &checked.diagnostics;
+        if diags.iter().any(|d| d.is_error() || args.deny_warnings) {
+            failed = true;
+        }
+        match args.format {
+            DiagFormat::Text => {
+                if diags.is_empty() {
+                    println!("{}: ok", path.display());
+                } else {
+                    print!("{}", render_text(diags, &checked.sources));
+                }
+            }
+            DiagFormat::Json => json_docs.push(render_json(diags, &checked.sources)),
+            DiagFormat::Github => print!("{}", render_github(diags, &checked.sources)),
+        }
+    }
+    if args.format == DiagFormat::Json {
+        if json_docs.len() == 1 {
+            print!("{}", json_docs.concat());
+        } else {
+            println!(
+                "[{}]",
+                json_docs
+                    .iter()
+                    .map(|d| d.trim_end())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+    }
+    if failed {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,206 @@
+//! `merit run` and `merit explain`.
+
+use super::check::load;
+use super::exit;
+use crate::diagnostics::render_text;
+use crate::eval::{evaluate, Options};
+use crate::output::{render, write_atomic, Format};
+use chrono::NaiveDate;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Arguments of `merit run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The program file.
+    pub program: PathBuf,
+    /// Referral records: JSON Lines or a JSON array (`-` for standard input).
+    #[arg(long)]
+    pub records: PathBuf,
+    /// Evaluate as of the end of this day (default: today, UTC).
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+    /// Output format (default: table on a terminal, json otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to this file atomically instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Produce the ledger even when some records cannot be judged (they are listed).
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Worker threads (default: all cores). The output is the same whatever the number.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `merit explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The program file.
+    pub program: PathBuf,
+    /// Referral records.
+    #[arg(long)]
+    pub records: PathBuf,
+    /// The record to explain.
+    #[arg(long)]
+    pub id: String,
+    /// Evaluate as of the end of this day (default: today, UTC).
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+}
+
+fn threads(n: Option<usize>) -> usize {
+    n.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+    .max(1)
+}
+
+/// Loads and checks a program; prints diagnostics and returns the exit code on failure.
+fn program(path: &PathBuf) -> Result<crate::program::Program, i32> {
+    let checked = load(path).map_err(|m| {
+        eprintln!("error: {m}");
+        exit::USAGE
+    })?;
+    let warnings_only = !checked.has_errors();
+    if !checked.diagnostics.is_empty() && !warnings_only {
+        eprint!("{}", render_text(&checked.diagnostics, &checked.sources));
+    }
+    checked.program.ok_or(exit::FAILED)
+}
+
+fn open(path: &PathBuf) -> Result<Box<dyn std::io::BufRead>, i32> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::BufReader::new(std::io::stdin())));
+    }
+    match std::fs::File::open(path) {
+        Ok(f) => Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))),
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            Err(exit::USAGE)
+        }
+    }
+}
+
+/// Runs `merit run`.
+pub fn run(args: RunArgs) -> i32 {
+    let program = match program(&args.program) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let input = match open(&args.records) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let as_of = args.as_of.unwrap_or_else(super::today);
+    eprintln!("merit: evaluating as of {as_of}");
+    let mut opts = Options::as_of(as_of);
+    opts.threads = threads(args.threads);
+    let evaluation = match evaluate(&program, input, &opts) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: reading records: {e}");
+            return exit::USAGE;
+        }
+    };
+    let ledger = evaluation.ledger;
+    for p in &ledger.problems {
+        eprintln!("record problem: {p}");
+    }
+    if !ledger.problems.is_empty() && !args.keep_going {
+        eprintln!(
+            "error: {} record(s) could not be judged; nothing was written (use --keep-going to produce the ledger for the rest)",
+            ledger.summary.problems
+        );
+        return exit::FAILED;
+    }
+    let format = args.format.unwrap_or(
+        if args.output.is_none() && std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        },
+    );
+    let text = render(&ledger, format);
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = write_atomic(path, text.as_bytes()) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return exit::USAGE;
+            }
+        }
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .is_err()
+            {
+                return exit::USAGE;
+            }
+        }
+    }
+    exit::OK
+}
+
+/// Runs `merit explain`.
+pub fn explain(args: ExplainArgs) -> i32 {
+    let program = match program(&args.program) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let input = match open(&args.records) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let as_of = args.as_of.unwrap_or_else(super::today);
+    let mut opts = Options::as_of(as_of);
+    opts.explain = Some(args.id.clone());
+    let evaluation = match evaluate(&program, input, &opts) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: reading records: {e}");
+            return exit::USAGE;
+        }
+    };
+    let ledger = evaluation.ledger;
+    let problems: Vec<_> = ledger
+        .problems
+        .iter()
+        .filter(|p| p.record_id.as_deref() == Some(&args.id))
+        .collect();
+    println!(
+        "record {} under {} {}, as of {as_of}",
+        args.id, program.name, program.version
+    );
+    if !problems.is_empty() {
+        for p in problems {
+            println!("  cannot be judged: {p}");
+        }
+        return exit::FAILED;
+    }
+    let Some(ex) = evaluation.explained else {
+        println!("  no record with this id");
+        return exit::FAILED;
+    };
+    for s in &ex.steps {
+        println!("  {s}");
+    }
+    println!("  outcome: {}", ex.outcome);
+    let lines: Vec<_> = ledger
+        .lines
+        .iter()
+        .filter(|l| l.record_id == args.id)
+        .collect();
+    if lines.is_empty() {
+        println!("  earned nothing");
+    }
+    for l in lines {
+        println!("  line {}: {}", l.id, l.explanation.text);
+    }
+    exit::OK
+}

@@ -1,0 +1,188 @@
+//! The evaluator: a checked [`Program`] and referral records in, a [`Ledger`] out.
+//!
+//! Records are streamed: each is decoded (only the declared fields), judged on its own, and
+//! reduced to the few reward candidates it earns; the input is never held in memory. Decoding and
+//! judging run on `threads` workers; the cross-record pass ([`finalize`]) then orders everything
+//! by earned time and record id, so the ledger is byte-identical whatever the thread count or
+//! input order. The clock is never read: "today" is [`Options::as_of`].
+
+mod expr;
+mod finalize;
+mod judge;
+
+pub use expr::EvalError;
+pub use finalize::Explained;
+
+use crate::ledger::Ledger;
+use crate::program::Program;
+use crate::records::{decode_line, read_raw, Decoder, RawRecord, RecordLimits, RecordProblem};
+use crate::time::{end_of_day, Instant};
+use crate::value::Value;
+use chrono::NaiveDate;
+use judge::Judged;
+use std::io::BufRead;
+use std::sync::mpsc;
+
+/// How to evaluate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// "Today": events after the end of this day (program time zone) have not happened yet.
+    pub as_of: NaiveDate,
+    /// Worker threads for decoding and judging (1 = on the calling thread).
+    pub threads: usize,
+    /// Record id to trace step by step (for `merit explain`).
+    pub explain: Option<String>,
+    /// Input limits.
+    pub limits: RecordLimits,
+}
+
+impl Options {
+    /// Options for a date, single-threaded, default limits.
+    pub fn as_of(as_of: NaiveDate) -> Options {
+        Options {
+            as_of,
+            threads: 1,
+            explain: None,
+            limits: RecordLimits::default(),
+        }
+    }
+}
+
+/// A ledger and, when asked for, the step-by-step account of one record.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// The ledger.
+    pub ledger: Ledger,
+    /// The explained record, if `Options::explain` named one that was found.
+    pub explained: Option<Explained>,
+}
+
+/// Records per unit of work handed to a thread.
+const CHUNK: usize = 2048;
+
+/// Evaluates records from a reader (JSON Lines, or one JSON array).
+pub fn evaluate(
+    program: &Program,
+    input: impl BufRead,
+    opts: &Options,
+) -> std::io::Result<Evaluation> {
+    let as_of_end = end_of_day(opts.as_of, program.tz).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the as-of date is out of range",
+        )
+    })?;
+    let params: Vec<Value> = program.params.iter().map(|p| p.value.clone()).collect();
+    let decoder = Decoder::new(program);
+    let work = Work {
+        program,
+        params: &params,
+        decoder: &decoder,
+        opts,
+        as_of_end,
+    };
+    let mut judged: Vec<Judged> = Vec::new();
+    let mut problems: Vec<RecordProblem> = Vec::new();
+    let mut read = 0u64;
+    let threads = opts.threads.max(1);
+    if threads == 1 {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        read_raw(input, &opts.limits, |r| {
+            read += 1;
+            match r {
+                Ok(raw) => chunk.push(raw),
+                Err(p) => problems.push(p),
+            }
+            if chunk.len() >= CHUNK {
+                work.run(std::mem::take(&mut chunk), &mut judged, &mut problems);
+            }
+        })?;
+        work.run(chunk, &mut judged, &mut problems);
+    } else {
+        let (to_workers, from_reader) = mpsc::sync_channel::<Vec<RawRecord>>(threads * 2);
+        let from_reader = std::sync::Mutex::new(from_reader);
+        std::thread::scope(|s| -> std::io::Result<()> {
+            let (to_main, results) = mpsc::channel::<(Vec<Judged>, Vec<RecordProblem>)>();
+            for _ in 0..threads {
+                let (rx, tx, work) = (&from_reader, to_main.clone(), &work);
+                s.spawn(move || loop {
+                    let chunk = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(chunk) = chunk else { return };
+                    let (mut j, mut p) = (Vec::new(), Vec::new());
+                    work.run(chunk, &mut j, &mut p);
+                    if tx.send((j, p)).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(to_main);
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let mut send_failed = false;
+            let outcome = read_raw(input, &opts.limits, |r| {
+                read += 1;
+                match r {
+                    Ok(raw) => chunk.push(raw),
+                    Err(p) => problems.push(p),
+                }
+                if chunk.len() >= CHUNK && to_workers.send(std::mem::take(&mut chunk)).is_err() {
+                    send_failed = true;
+                }
+            });
+            if !chunk.is_empty() && to_workers.send(chunk).is_err() {
+                send_failed = true;
+            }
+            drop(to_workers);
+            for (mut j, mut p) in results {
+                judged.append(&mut j);
+                problems.append(&mut p);
+            }
+            if send_failed {
+                return Err(std::io::Error::other("a worker thread stopped"));
+            }
+            outcome
+        })?;
+    }
+    let (ledger, explained) = finalize::finalize(program, judged, problems, read, opts);
+    Ok(Evaluation { ledger, explained })
+}
+
+/// Evaluates records given as text (JSON Lines or a JSON array).
+pub fn evaluate_str(
+    program: &Program,
+    records: &str,
+    opts: &Options,
+) -> std::io::Result<Evaluation> {
+    evaluate(program, records.as_bytes(), opts)
+}
+
+struct Work<'a> {
+    program: &'a Program,
+    params: &'a [Value],
+    decoder: &'a Decoder,
+    opts: &'a Options,
+    as_of_end: Instant,
+}
+
+impl Work<'_> {
+    fn run(
+        &self,
+        chunk: Vec<RawRecord>,
+        judged: &mut Vec<Judged>,
+        problems: &mut Vec<RecordProblem>,
+    ) {
+        for raw in chunk {
+            match decode_line(self.decoder, raw.line, &raw.text) {
+                Ok(rec) => {
+                    match judge::judge(self.program, self.params, rec, self.opts, self.as_of_end) {
+                        Ok(j) => judged.push(j),
+                        Err(p) => problems.push(p),
+                    }
+                }
+                Err(mut ps) => problems.append(&mut ps),
+            }
+        }
+    }
+}

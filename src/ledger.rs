@@ -1,0 +1,292 @@
+//! The ledger: what a run produces. Lines with stable ids and explanations, per-currency
+//! summaries, and the records that could not be judged.
+
+use crate::money::{format_amount, Currency};
+use crate::program::RewardKind;
+use crate::records::RecordProblem;
+use crate::time::Instant;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// Where a line stands as of the run's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Earned, not yet payable (on hold, waiting for a deadline or the minimum payout).
+    Pending,
+    /// Due.
+    Payable,
+    /// Earned and lapsed unused.
+    Expired,
+    /// Lost: a condition was not met, or reversed before it was paid.
+    Forfeited,
+    /// A negative line taking back a paid reward.
+    ClawedBack,
+    /// Cut to nothing by a cap or budget.
+    Capped,
+}
+
+impl Status {
+    /// The status as written in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Payable => "payable",
+            Status::Expired => "expired",
+            Status::Forfeited => "forfeited",
+            Status::ClawedBack => "clawed_back",
+            Status::Capped => "capped",
+        }
+    }
+
+    /// Statuses whose amounts count towards what the program owes.
+    pub fn counts_as_owed(self) -> bool {
+        matches!(self, Status::Pending | Status::Payable | Status::ClawedBack)
+    }
+}
+
+/// Who receives a line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct RecipientRef {
+    /// `referrer`, `referee`, or a party's role.
+    pub role: String,
+    /// Their id.
+    pub id: String,
+}
+
+/// Ordered key/value facts behind a line, serialized as a JSON object in this order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts(pub Vec<(String, String)>);
+
+impl Facts {
+    /// Adds a fact.
+    pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.0.push((key.into(), value.into()));
+    }
+}
+
+impl Serialize for Facts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// Why a line has its amount and status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// A sentence for a finance reader.
+    pub text: String,
+    /// The structured facts: values compared, band chosen, caps applied.
+    pub facts: Facts,
+}
+
+/// One reward line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    /// Stable id: program, version, rule, record, recipient, occurrence.
+    pub id: String,
+    /// The referral record.
+    pub record_id: String,
+    /// Who receives it.
+    pub recipient: RecipientRef,
+    /// The reward rule.
+    pub rule: String,
+    /// The band chosen, if tiered.
+    pub tier: Option<String>,
+    /// The milestone that earned it.
+    pub milestone: String,
+    /// What kind of reward.
+    pub kind: RewardKind,
+    /// Money amount at the currency's scale (money kinds).
+    #[serde(serialize_with = "amount_str")]
+    pub amount: Option<(Decimal, u32)>,
+    /// Currency (money kinds).
+    pub currency: Option<Currency>,
+    /// Quantity (points, discount percent, perks).
+    #[serde(serialize_with = "decimal_str")]
+    pub quantity: Option<Decimal>,
+    /// Unit of the quantity.
+    pub unit: Option<String>,
+    /// Status as of the run's date.
+    pub status: Status,
+    /// When it was earned.
+    #[serde(serialize_with = "instant_str")]
+    pub earned_at: Instant,
+    /// When it is (or was) payable.
+    pub payable_on: NaiveDate,
+    /// When unused credit lapses.
+    pub expires_on: Option<NaiveDate>,
+    /// For clawbacks and adjustments: the line this one reverses.
+    pub reverses: Option<String>,
+    /// Why.
+    pub explanation: Explanation,
+}
+
+impl Line {
+    /// The money amount, if any.
+    pub fn money(&self) -> Option<(Decimal, Currency)> {
+        Some((self.amount?.0, self.currency?))
+    }
+}
+
+fn amount_str<S: Serializer>(a: &Option<(Decimal, u32)>, s: S) -> Result<S::Ok, S::Error> {
+    match a {
+        Some((d, scale)) => s.serialize_str(&format_amount(*d, *scale)),
+        None => s.serialize_none(),
+    }
+}
+
+fn decimal_str<S: Serializer>(a: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match a {
+        Some(d) => s.serialize_str(&d.normalize().to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+fn instant_str<S: Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// An amount total, kept exact, printed at the currency's scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Amount(pub Decimal, pub u32);
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_amount(self.0, self.1))
+    }
+}
+
+/// A total for one group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Total {
+    /// The group (currency, status, rule or recipient), as text.
+    pub key: String,
+    /// Currency.
+    pub currency: Currency,
+    /// Sum of the amounts of the group's lines with that currency.
+    pub amount: Amount,
+    /// Number of lines.
+    pub lines: u64,
+}
+
+/// Counts and totals of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Records read (including ones with problems).
+    pub records: u64,
+    /// Records judged eligible.
+    pub eligible: u64,
+    /// Records not eligible (an eligibility test failed, or outside the program's dates).
+    pub not_eligible: u64,
+    /// Records rejected (anti-abuse, duplicates).
+    pub rejected: u64,
+    /// Eligible records that earned at least one line.
+    pub rewarded: u64,
+    /// Eligible records with a milestone whose deadline passed unreached.
+    pub lapsed: u64,
+    /// Records that could not be judged.
+    pub problems: u64,
+    /// Lines.
+    pub lines: u64,
+    /// Net owed per currency: pending + payable + clawed back.
+    pub owed: Vec<Total>,
+    /// Totals by status and currency (every line, whatever its status).
+    pub by_status: Vec<Total>,
+    /// Net owed by rule and currency.
+    pub by_rule: Vec<Total>,
+    /// Net owed by recipient (`role:id`) and currency.
+    pub by_recipient: Vec<Total>,
+    /// Quantities of non-money rewards by unit, owed.
+    pub quantities: BTreeMap<String, String>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ledger {
+    /// Program name and version.
+    pub program: ProgramRef,
+    /// The date the run was evaluated as of.
+    pub as_of: NaiveDate,
+    /// The lines, in earned order.
+    pub lines: Vec<Line>,
+    /// Totals.
+    pub summary: Summary,
+    /// Records that could not be judged.
+    pub problems: Vec<RecordProblem>,
+}
+
+/// A program's identity in output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProgramRef {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+}
+
+/// Builds the summary totals from lines.
+pub fn summarize(lines: &[Line], summary: &mut Summary) {
+    type Key = (String, Currency);
+    let mut owed: BTreeMap<Key, (Decimal, u32, u64)> = BTreeMap::new();
+    let mut by_status: BTreeMap<Key, (Decimal, u32, u64)> = BTreeMap::new();
+    let mut by_rule: BTreeMap<Key, (Decimal, u32, u64)> = BTreeMap::new();
+    let mut by_recipient: BTreeMap<Key, (Decimal, u32, u64)> = BTreeMap::new();
+    let mut quantities: BTreeMap<String, Decimal> = BTreeMap::new();
+    let add = |m: &mut BTreeMap<Key, (Decimal, u32, u64)>, k: Key, d: Decimal, scale: u32| {
+        let e = m.entry(k).or_insert((Decimal::ZERO, scale, 0));
+        e.0 += d;
+        e.1 = e.1.max(scale);
+        e.2 += 1;
+    };
+    for l in lines {
+        let owed_line = l.status.counts_as_owed();
+        match (l.amount, l.currency) {
+            (Some((d, scale)), Some(c)) => {
+                add(&mut by_status, (l.status.as_str().to_string(), c), d, scale);
+                if owed_line {
+                    add(&mut owed, (c.to_string(), c), d, scale);
+                    add(&mut by_rule, (l.rule.clone(), c), d, scale);
+                    add(
+                        &mut by_recipient,
+                        (format!("{}:{}", l.recipient.role, l.recipient.id), c),
+                        d,
+                        scale,
+                    );
+                }
+            }
+            _ => {
+                if let (Some(q), Some(u), true) = (l.quantity, &l.unit, owed_line) {
+                    if l.kind != RewardKind::Discount && l.kind != RewardKind::Perk {
+                        *quantities.entry(u.clone()).or_default() += q;
+                    } else {
+                        *quantities
+                            .entry(format!("{} lines", l.kind.name()))
+                            .or_default() += Decimal::ONE;
+                    }
+                }
+            }
+        }
+    }
+    let flat = |m: BTreeMap<Key, (Decimal, u32, u64)>| -> Vec<Total> {
+        m.into_iter()
+            .map(|((key, currency), (d, scale, n))| Total {
+                key,
+                currency,
+                amount: Amount(d, scale),
+                lines: n,
+            })
+            .collect()
+    };
+    summary.lines = lines.len() as u64;
+    summary.owed = flat(owed);
+    summary.by_status = flat(by_status);
+    summary.by_rule = flat(by_rule);
+    summary.by_recipient = flat(by_recipient);
+    summary.quantities = quantities
+        .into_iter()
+        .map(|(k, v)| (k, v.normalize().to_string()))
+        .collect();
+}

@@ -1,0 +1,527 @@
+//! The record decoder: a serde visitor driven by the program's declared fields.
+//!
+//! It walks one JSON object, keeps the raw text of the declared fields only (everything else is
+//! skipped with `IgnoredAny`, no tree is built), then converts each raw value to its declared
+//! type. Numbers and amounts go from their JSON text straight to `Decimal`.
+
+use super::{Event, Record, RecordProblem};
+use crate::money::Currency;
+use crate::program::{CurrencySource, FieldDef, Program};
+use crate::time::{parse_date, parse_instant};
+use crate::value::{Type, Value};
+use rust_decimal::Decimal;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// A tree of the declared field paths.
+#[derive(Debug, Clone, Default)]
+struct Node {
+    children: Vec<(String, Child)>,
+    /// Some child is a money field that reads its currency from this object.
+    money_sibling: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Child {
+    Leaf(usize),
+    Node(Node),
+    Events,
+}
+
+/// Decodes records for one program.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    root: Node,
+    fields: Vec<FieldDef>,
+    kinds: Vec<(String, Vec<FieldDef>)>,
+}
+
+impl Decoder {
+    /// A decoder for the fields and events `program` declares.
+    pub fn new(program: &Program) -> Decoder {
+        let mut root = Node::default();
+        for (slot, f) in program.fields.iter().enumerate() {
+            insert(&mut root, &f.path, slot, f);
+        }
+        root.children.push(("events".to_string(), Child::Events));
+        Decoder {
+            root,
+            fields: program.fields.clone(),
+            kinds: program
+                .events
+                .iter()
+                .map(|k| (k.name.clone(), k.attrs.clone()))
+                .collect(),
+        }
+    }
+}
+
+fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
+    match path {
+        [] => {}
+        [last] => {
+            if matches!(f.ty, Type::Money(_)) && f.currency == CurrencySource::Sibling {
+                node.money_sibling = true;
+            }
+            node.children.push((last.clone(), Child::Leaf(slot)));
+        }
+        [first, rest @ ..] => {
+            let pos = node.children.iter().position(|(k, _)| k == first);
+            let idx = match pos {
+                Some(i) => i,
+                None => {
+                    node.children
+                        .push((first.clone(), Child::Node(Node::default())));
+                    node.children.len() - 1
+                }
+            };
+            if let Some((_, Child::Node(n))) = node.children.get_mut(idx) {
+                insert(n, rest, slot, f);
+            }
+        }
+    }
+}
+
+/// What one visit collects: raw texts by slot, the currency beside each money slot, events.
+struct Raw<'de> {
+    values: Vec<Option<&'de str>>,
+    currencies: Vec<Option<&'de str>>,
+    events: Option<Vec<Vec<(Cow<'de, str>, &'de str)>>>,
+    duplicate_keys: Vec<String>,
+}
+
+/// Decodes one line into a record, or every problem that stops it being judged.
+pub fn decode_line(dec: &Decoder, line: u64, text: &str) -> Result<Record, Vec<RecordProblem>> {
+    let mut raw = Raw {
+        values: vec![None; dec.fields.len()],
+        currencies: vec![None; dec.fields.len()],
+        events: None,
+        duplicate_keys: Vec::new(),
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = ObjectSeed {
+        node: &dec.root,
+        raw: &mut raw,
+        prefix: "",
+    }
+    .deserialize(&mut de)
+    .and_then(|_| de.end());
+    let id = raw
+        .values
+        .first()
+        .copied()
+        .flatten()
+        .and_then(|r| serde_json::from_str::<String>(r).ok());
+    let problem = |field: Option<String>, message: String| RecordProblem {
+        line,
+        record_id: id.clone(),
+        field,
+        message,
+    };
+    if let Err(e) = result {
+        let msg = e.to_string();
+        let msg = if msg.contains("recursion limit") {
+            "the JSON nests too deeply".to_string()
+        } else if text.trim_start().starts_with('{') {
+            format!("malformed JSON: {msg}")
+        } else {
+            format!("not a JSON object: {msg}")
+        };
+        return Err(vec![problem(None, msg)]);
+    }
+    let mut problems = Vec::new();
+    for k in &raw.duplicate_keys {
+        problems.push(problem(
+            Some(k.clone()),
+            "the key appears twice in the record".to_string(),
+        ));
+    }
+    let mut fields = Vec::with_capacity(dec.fields.len());
+    for (slot, f) in dec.fields.iter().enumerate() {
+        let value = match raw.values.get(slot).copied().flatten() {
+            Some(r) => match convert(
+                r,
+                &f.ty,
+                f.currency,
+                raw.currencies.get(slot).copied().flatten(),
+            ) {
+                Ok(v) => v,
+                Err(m) => {
+                    problems.push(problem(Some(f.dotted.clone()), m));
+                    None
+                }
+            },
+            None => None,
+        };
+        if value.is_none()
+            && !f.optional
+            && !problems
+                .iter()
+                .any(|p| p.field.as_deref() == Some(&f.dotted))
+        {
+            problems.push(problem(
+                Some(f.dotted.clone()),
+                "the field is missing".to_string(),
+            ));
+        }
+        fields.push(value);
+    }
+    let mut events = Vec::new();
+    for (i, ev) in raw.events.unwrap_or_default().into_iter().enumerate() {
+        match event(dec, &ev) {
+            Ok(Some(e)) => events.push(e),
+            Ok(None) => {}
+            Err((field, m)) => problems.push(problem(Some(format!("events[{i}]{field}")), m)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    events.sort_by_key(|e| e.at);
+    Ok(Record {
+        line,
+        fields,
+        events,
+    })
+}
+
+/// Converts one event; `Ok(None)` for kinds the program does not read.
+fn event(dec: &Decoder, pairs: &[(Cow<'_, str>, &str)]) -> Result<Option<Event>, (String, String)> {
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| *v);
+    let kind_raw =
+        get("kind").ok_or((".kind".to_string(), "the event has no `kind`".to_string()))?;
+    let kind_name: String = serde_json::from_str(kind_raw).map_err(|_| {
+        (
+            ".kind".to_string(),
+            "an event's `kind` must be text".to_string(),
+        )
+    })?;
+    let Some(kind) = dec.kinds.iter().position(|(k, _)| *k == kind_name) else {
+        return Ok(None);
+    };
+    let at_raw = get("at").ok_or((
+        ".at".to_string(),
+        format!("the `{kind_name}` event has no `at` time"),
+    ))?;
+    let at_text: String = serde_json::from_str(at_raw).map_err(|_| {
+        (
+            ".at".to_string(),
+            "`at` must be a text timestamp".to_string(),
+        )
+    })?;
+    let at = parse_instant(&at_text).map_err(|m| (".at".to_string(), m))?;
+    let attrs_def = dec
+        .kinds
+        .get(kind)
+        .map(|(_, a)| a.as_slice())
+        .unwrap_or(&[]);
+    let currency = get("currency");
+    let mut attrs = Vec::with_capacity(attrs_def.len());
+    for a in attrs_def {
+        let v = match get(&a.dotted) {
+            Some(r) => convert(r, &a.ty, a.currency, currency)
+                .map_err(|m| (format!(".{}", a.dotted), m))?,
+            None => None,
+        };
+        if v.is_none() && !a.optional {
+            return Err((
+                format!(".{}", a.dotted),
+                format!("the `{kind_name}` event has no `{}`", a.dotted),
+            ));
+        }
+        attrs.push(v);
+    }
+    Ok(Some(Event { kind, at, attrs }))
+}
+
+/// Parses a JSON number's text (or a numeric string's content) exactly.
+pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let parsed = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t)
+    } else {
+        Decimal::from_str_exact(t)
+    };
+    parsed.map_err(|_| {
+        if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c)) {
+            format!("`{text}` is not a number")
+        } else {
+            format!("`{text}` cannot be held exactly (at most 28 significant digits)")
+        }
+    })
+}
+
+fn json_string(raw: &str) -> Result<String, String> {
+    serde_json::from_str::<String>(raw)
+        .map_err(|_| format!("expected text, found {}", describe(raw)))
+}
+
+fn describe(raw: &str) -> String {
+    let shown: String = raw.chars().take(40).collect();
+    match raw.as_bytes().first() {
+        Some(b'"') => format!("the text {shown}"),
+        Some(b'{') => "an object".to_string(),
+        Some(b'[') => "a list".to_string(),
+        Some(b't' | b'f') => format!("`{shown}`"),
+        _ => format!("the number {shown}"),
+    }
+}
+
+/// Converts a raw JSON value to its declared type; `Ok(None)` for `null`.
+fn convert(
+    raw: &str,
+    ty: &Type,
+    source: CurrencySource,
+    sibling: Option<&str>,
+) -> Result<Option<Value>, String> {
+    if raw == "null" {
+        return Ok(None);
+    }
+    let number = |raw: &str| -> Result<Decimal, String> {
+        if raw.starts_with('"') {
+            parse_decimal(&json_string(raw)?)
+        } else if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            parse_decimal(raw)
+        } else {
+            Err(format!("expected a number, found {}", describe(raw)))
+        }
+    };
+    Ok(Some(match ty {
+        Type::Text => Value::Text(Arc::from(json_string(raw)?)),
+        Type::Enum(allowed) => {
+            let s = json_string(raw)?;
+            if !allowed.iter().any(|a| *a == s) {
+                return Err(format!("\"{s}\" is not one of {}", allowed.join(", ")));
+            }
+            Value::Text(Arc::from(s))
+        }
+        Type::Number => Value::Number(number(raw)?),
+        Type::Money(_) => {
+            let amount = number(raw)?;
+            let currency = match source {
+                CurrencySource::Fixed(c) => c,
+                CurrencySource::Sibling => {
+                    let c = sibling.ok_or("the amount has no `currency` beside it")?;
+                    let code = json_string(c).map_err(|_| "`currency` must be text".to_string())?;
+                    Currency::parse(&code)
+                        .ok_or(format!("`{code}` is not a currency merit knows"))?
+                }
+            };
+            let scale = currency.minor_units();
+            if amount.normalize().scale() > scale {
+                return Err(format!(
+                    "{} has more decimals than {currency} allows ({scale})",
+                    amount
+                ));
+            }
+            Value::Money(crate::money::Money { amount, currency })
+        }
+        Type::Date => Value::Date(parse_date(&json_string(raw)?)?),
+        Type::DateTime => Value::DateTime(parse_instant(&json_string(raw)?)?),
+        Type::Bool => match raw {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => return Err(format!("expected true or false, found {}", describe(raw))),
+        },
+        Type::List(item) => {
+            let items: Vec<&RawValue> = serde_json::from_str(raw)
+                .map_err(|_| format!("expected a list, found {}", describe(raw)))?;
+            let mut out = Vec::with_capacity(items.len());
+            for (i, it) in items.iter().enumerate() {
+                match convert(it.get(), item, source, sibling)
+                    .map_err(|m| format!("item {}: {m}", i + 1))?
+                {
+                    Some(v) => out.push(v),
+                    None => return Err(format!("item {} is null", i + 1)),
+                }
+            }
+            Value::List(Arc::from(out))
+        }
+        Type::Percent | Type::Duration | Type::Window | Type::Error => {
+            return Err("this field type cannot be read from records".to_string())
+        }
+    }))
+}
+
+/// A map key, borrowed when it has no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+}
+
+/// Visits one JSON object against a node of the field tree.
+struct ObjectSeed<'a, 'de> {
+    node: &'a Node,
+    raw: &'a mut Raw<'de>,
+    prefix: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if self.prefix.is_empty() {
+            f.write_str("a JSON object")
+        } else {
+            write!(f, "an object at `{}`", self.prefix.trim_end_matches('.'))
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut currency: Option<&'de str> = None;
+        let mut money_slots: Vec<usize> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let child = self
+                .node
+                .children
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, c)| c);
+            match child {
+                Some(Child::Leaf(slot)) => {
+                    let v: &'de RawValue = map.next_value()?;
+                    if let Some(cell) = self.raw.values.get_mut(*slot) {
+                        if cell.is_some() {
+                            self.raw
+                                .duplicate_keys
+                                .push(format!("{}{key}", self.prefix));
+                        }
+                        *cell = Some(v.get());
+                    }
+                    if self.node.money_sibling {
+                        money_slots.push(*slot);
+                    }
+                }
+                Some(Child::Node(n)) => {
+                    let prefix = format!("{}{key}.", self.prefix);
+                    map.next_value_seed(Nullable(ObjectSeed {
+                        node: n,
+                        raw: self.raw,
+                        prefix: &prefix,
+                    }))?;
+                }
+                Some(Child::Events) if self.prefix.is_empty() => {
+                    let evs = map.next_value_seed(EventsSeed)?;
+                    if self.raw.events.is_some() {
+                        self.raw.duplicate_keys.push("events".to_string());
+                    }
+                    self.raw.events = Some(evs);
+                }
+                _ if key == "currency" && self.node.money_sibling => {
+                    let v: &'de RawValue = map.next_value()?;
+                    currency = Some(v.get());
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        for slot in money_slots {
+            if let Some(c) = self.raw.currencies.get_mut(slot) {
+                *c = currency;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Accepts `null` for an object (treated as absent).
+struct Nullable<S>(S);
+
+impl<'de, S: DeserializeSeed<'de, Value = ()>> DeserializeSeed<'de> for Nullable<S> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(NullableVisitor(self.0))
+    }
+}
+
+struct NullableVisitor<S>(S);
+
+impl<'de, S: DeserializeSeed<'de, Value = ()>> Visitor<'de> for NullableVisitor<S> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.deserialize(d)
+    }
+}
+
+/// The `events` array: each event kept as its key/raw-value pairs.
+struct EventsSeed;
+
+impl<'de> DeserializeSeed<'de> for EventsSeed {
+    type Value = Vec<Vec<(Cow<'de, str>, &'de str)>>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventsSeed {
+    type Value = Vec<Vec<(Cow<'de, str>, &'de str)>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of events")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(ev) = seq.next_element_seed(EventSeed)? {
+            out.push(ev);
+        }
+        Ok(out)
+    }
+}
+
+struct EventSeed;
+
+impl<'de> DeserializeSeed<'de> for EventSeed {
+    type Value = Vec<(Cow<'de, str>, &'de str)>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventSeed {
+    type Value = Vec<(Cow<'de, str>, &'de str)>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an event object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let v: &'de RawValue = map.next_value()?;
+            out.push((key, v.get()));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,268 @@
+//! Referral records: reading JSON Lines (or one JSON array) into [`Record`]s shaped by the
+//! program's declared fields, and reporting every record that cannot be judged as a
+//! [`RecordProblem`] with its line, id and field.
+//!
+//! The decoder ([`decode`]) extracts only the declared fields from each line; amounts are parsed
+//! from their JSON text straight into `Decimal`, never through a float.
+
+mod decode;
+
+pub use decode::{decode_line, Decoder};
+
+use crate::time::Instant;
+use crate::value::Value;
+use serde::Serialize;
+use std::io::BufRead;
+
+/// One referral record, reduced to the fields the program reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// 1-based line number (for a JSON array, the line where the record starts).
+    pub line: u64,
+    /// Field values by slot (see [`crate::program::Program::fields`]); `None` when absent.
+    pub fields: Vec<Option<Value>>,
+    /// Events of declared kinds, in time order (ties keep input order).
+    pub events: Vec<Event>,
+}
+
+impl Record {
+    /// The record's id.
+    pub fn id(&self) -> &str {
+        match self.fields.first() {
+            Some(Some(Value::Text(t))) => t,
+            _ => "",
+        }
+    }
+
+    /// The record's creation time.
+    pub fn created_at(&self) -> Option<Instant> {
+        match self.fields.get(crate::program::slot::CREATED_AT) {
+            Some(Some(Value::DateTime(t))) => Some(*t),
+            _ => None,
+        }
+    }
+}
+
+/// An event of a declared kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Index of its kind in [`crate::program::Program::events`].
+    pub kind: usize,
+    /// When it happened.
+    pub at: Instant,
+    /// Attribute values, by the kind's attribute order.
+    pub attrs: Vec<Option<Value>>,
+}
+
+/// A record that cannot be judged.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RecordProblem {
+    /// 1-based line number.
+    pub line: u64,
+    /// The record's id, if it could be read.
+    pub record_id: Option<String>,
+    /// The field at fault (`referrer.health_score`, `events[2].at`), if one.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for RecordProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some(id) = &self.record_id {
+            write!(f, ", record {id}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ", field {field}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Limits on record input.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordLimits {
+    /// Longest line, in bytes.
+    pub max_line_bytes: usize,
+    /// Deepest JSON nesting.
+    pub max_depth: usize,
+}
+
+impl Default for RecordLimits {
+    fn default() -> Self {
+        RecordLimits {
+            max_line_bytes: 16 * 1024 * 1024,
+            max_depth: 64,
+        }
+    }
+}
+
+/// One raw input unit: a line of JSON Lines, or one element of a JSON array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    /// 1-based line number.
+    pub line: u64,
+    /// The JSON text.
+    pub text: String,
+}
+
+/// Reads raw records from JSON Lines or a JSON array (detected by the first non-blank byte).
+///
+/// A leading byte-order mark and CRLF line endings are accepted. Blank lines are skipped.
+/// Returns the records and the problems that stop a line from even being split (a line over the
+/// length limit, invalid UTF-8, a malformed array).
+pub fn read_raw(
+    mut input: impl BufRead,
+    limits: &RecordLimits,
+    mut sink: impl FnMut(Result<RawRecord, RecordProblem>),
+) -> std::io::Result<()> {
+    let mut line_no = 0u64;
+    let mut buf = Vec::new();
+    let mut first = true;
+    loop {
+        buf.clear();
+        let n = read_line_limited(&mut input, &mut buf, limits.max_line_bytes)?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        let too_long = n > limits.max_line_bytes;
+        if too_long {
+            sink(Err(RecordProblem {
+                line: line_no,
+                record_id: None,
+                field: None,
+                message: format!(
+                    "the line is longer than the limit of {} bytes",
+                    limits.max_line_bytes
+                ),
+            }));
+            continue;
+        }
+        let mut bytes: &[u8] = &buf;
+        if first {
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        while let Some(b) = bytes
+            .strip_suffix(b"\n")
+            .or_else(|| bytes.strip_suffix(b"\r"))
+        {
+            bytes = b;
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                sink(Err(RecordProblem {
+                    line: line_no,
+                    record_id: None,
+                    field: None,
+                    message: format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+                }));
+                first = false;
+                continue;
+            }
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        if first && text.trim_start().starts_with('[') {
+            // A JSON array: read the rest and split it into elements.
+            let mut rest = text.to_string();
+            rest.push('\n');
+            let mut more = String::new();
+            input.read_to_string(&mut more).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("reading the JSON array: {e}"))
+            })?;
+            rest.push_str(&more);
+            split_array(&rest, line_no, limits, &mut sink);
+            return Ok(());
+        }
+        first = false;
+        sink(Ok(RawRecord {
+            line: line_no,
+            text: text.to_string(),
+        }));
+    }
+}
+
+/// Reads one line, but keeps at most `max + 1` bytes of it (the rest is skipped), so a 1 GiB
+/// line never sits in memory. Returns the line's full length.
+fn read_line_limited(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<usize> {
+    let mut total = 0usize;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(total);
+        }
+        let (chunk, done) = match memchr_newline(available) {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let len = chunk.len();
+        if buf.len() <= max {
+            let keep = (max + 1 - buf.len()).min(len);
+            buf.extend_from_slice(&chunk[..keep]);
+        }
+        total += len;
+        input.consume(len);
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
+/// Splits a JSON array into its elements' texts, with the line each starts on.
+fn split_array(
+    text: &str,
+    first_line: u64,
+    limits: &RecordLimits,
+    sink: &mut impl FnMut(Result<RawRecord, RecordProblem>),
+) {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed: Result<Vec<&serde_json::value::RawValue>, _> =
+        serde::Deserialize::deserialize(&mut de).and_then(|v| de.end().map(|_| v));
+    match parsed {
+        Ok(items) => {
+            for item in items {
+                let raw = item.get();
+                let offset = raw.as_ptr() as usize - text.as_ptr() as usize;
+                let line = first_line + text[..offset].matches('\n').count() as u64;
+                if raw.len() > limits.max_line_bytes {
+                    sink(Err(RecordProblem {
+                        line,
+                        record_id: None,
+                        field: None,
+                        message: format!(
+                            "the record is longer than the limit of {} bytes",
+                            limits.max_line_bytes
+                        ),
+                    }));
+                    continue;
+                }
+                sink(Ok(RawRecord {
+                    line,
+                    text: raw.to_string(),
+                }));
+            }
+        }
+        Err(e) => sink(Err(RecordProblem {
+            line: first_line + e.line().saturating_sub(1) as u64,
+            record_id: None,
+            field: None,
+            message: format!("the JSON array is malformed: {e}"),
+        })),
+    }
+}

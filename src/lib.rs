@@ -1,5 +1,50 @@
 #![forbid(unsafe_code)]
-//! merit: referral-program terms in, exact and explained payouts out.
+//! merit turns referral-program terms into exact, explainable payouts.
+//!
+//! A program designer writes the terms in a `.rules` file; merit **parses** it into a typed
+//! syntax tree, **checks** it (every name, type, currency, tier band and deadline) and
+//! **evaluates** it against referral records to produce a [`ledger::Ledger`]: one line per
+//! reward, with a stable id, an exact amount, a status as of a date, and an explanation.
+//!
+//! ```
+//! use merit::{check, evaluate, parse};
+//! use merit::eval::Options;
+//! use chrono::NaiveDate;
+//!
+//! let source = r#"
+//!   program "Demo credit" { version "1"  currency USD  timezone "UTC" }
+//!   fields { referrer.health_score: number }
+//!   events { demo_attended }
+//!   eligible referrer if referrer.health_score >= 70
+//!   milestone demo = event demo_attended within 60 days after created
+//!   reward credit on demo to referrer { credit 50 USD  hold 30 days }
+//! "#;
+//!
+//! // 1. parse: text → syntax tree (syntax errors become diagnostics)
+//! let parsed = parse("demo.rules", source);
+//! // 2. check: syntax tree → program (every problem reported at once)
+//! let checked = check(&parsed);
+//! assert!(checked.diagnostics.is_empty());
+//! let program = checked.program.expect("a clean program");
+//!
+//! // 3. evaluate: program + records + as-of date → ledger
+//! let records = r#"{"id":"R1","created_at":"2025-03-01T09:00:00Z","referrer":{"id":"C1","health_score":82},"referee":{"id":"P1"},"events":[{"kind":"demo_attended","at":"2025-03-20T15:00:00Z"}]}"#;
+//! let as_of = NaiveDate::from_ymd_opt(2025, 4, 30).expect("a date");
+//! let ledger = evaluate(&program, records.as_bytes(), &Options::as_of(as_of))?.ledger;
+//!
+//! let line = &ledger.lines[0];
+//! assert_eq!(line.id, "demo-credit@1/credit/R1/referrer");
+//! assert_eq!(line.money().map(|(a, c)| format!("{a} {c}")).as_deref(), Some("50.00 USD"));
+//! assert_eq!(line.payable_on.to_string(), "2025-04-19"); // 30 days after the demo
+//! assert_eq!(line.status.as_str(), "payable");
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! The stages, and where they live:
+//! - [`syntax`]: the pest grammar (`grammar/merit.pest`) and its lowering to [`syntax::ast`].
+//! - [`check`]: name resolution, types, and the lints in `check/lints/`; produces a [`program::Program`].
+//! - [`records`]: the streaming record decoder; [`eval`]: judging records and the cross-record pass.
+//! - [`ledger`] and [`output`]: the result and its renderings; [`diagnostics`]: errors as data.
 
 pub mod check;
 pub mod cli;
@@ -15,3 +60,7 @@ pub mod source;
 pub mod syntax;
 pub mod time;
 pub mod value;
+
+pub use check::check;
+pub use eval::evaluate;
+pub use syntax::parse;

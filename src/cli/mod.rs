@@ -4,7 +4,11 @@
 //! I/O problems, 70 an internal error.
 
 mod check;
+mod finance;
+mod fmt;
+mod gen;
 mod run;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +43,18 @@ pub enum Command {
     Run(run::RunArgs),
     /// Explain step by step what one record earned, and why.
     Explain(run::ExplainArgs),
+    /// Format programs in the one canonical layout.
+    Fmt(fmt::FmtArgs),
+    /// Run the tests that sit next to programs.
+    Test(test::TestArgs),
+    /// Compare scenarios of a program: totals per scenario.
+    Simulate(finance::SimulateArgs),
+    /// What changed between two versions of a program, and what it does to the money.
+    Diff(finance::DiffArgs),
+    /// Totals, leaderboard and funnel from a ledger.
+    Report(finance::ReportArgs),
+    /// Generate synthetic referral records (the benchmark workload).
+    Gen(gen::GenArgs),
 }
 
 /// Runs the command line and returns the exit code.
@@ -59,6 +75,12 @@ pub fn main() -> i32 {
         Command::Check(a) => check::run(a),
         Command::Run(a) => run::run(a),
         Command::Explain(a) => run::explain(a),
+        Command::Fmt(a) => fmt::run(a),
+        Command::Test(a) => test::run(a),
+        Command::Simulate(a) => finance::simulate(a),
+        Command::Diff(a) => finance::diff(a),
+        Command::Report(a) => finance::report(a),
+        Command::Gen(a) => gen::run(a),
     }
 }
 

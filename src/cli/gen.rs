@@ -1,0 +1,40 @@
+//! `merit gen`: the deterministic benchmark workload.
+
+use super::exit;
+
+/// Arguments of `merit gen`.
+#[derive(Debug, clap::Args)]
+pub struct GenArgs {
+    /// How many records.
+    #[arg(long, default_value_t = 1000)]
+    pub count: u64,
+    /// Seed: the same seed and count give the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
+}
+
+/// Runs `merit gen`.
+pub fn run(args: GenArgs) -> i32 {
+    use std::io::Write;
+    let result = match &args.output {
+        Some(p) => std::fs::File::create(p).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            crate::gen::generate(args.seed, args.count, &mut w)?;
+            w.flush()
+        }),
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            crate::gen::generate(args.seed, args.count, &mut w).and_then(|_| w.flush())
+        }
+    };
+    match result {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
+    }
+}

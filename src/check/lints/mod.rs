@@ -3,6 +3,7 @@
 //! even when the checker found errors, so one `merit check` shows everything.
 
 mod double_pay;
+mod optional;
 mod rates;
 mod tiers;
 mod unreachable;
@@ -37,4 +38,5 @@ pub fn run(program: &Program, items: &[&Item], diags: &mut Vec<Diagnostic>, fact
     unreachable::run(&input, diags);
     unused::run(&input, diags);
     rates::run(&input, diags);
+    optional::run(&input, diags);
 }

@@ -121,8 +121,14 @@ pub struct Money {
 }
 
 impl fmt::Display for Money {
+    /// At least the currency's minor digits, and no trailing zeros beyond them:
+    /// `50000.00 USD`, `1024.6875 USD`, `1852 JPY`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.amount.normalize(), self.currency)
+        let mut a = self.amount.normalize();
+        if a.scale() < self.currency.minor_units() {
+            a.rescale(self.currency.minor_units());
+        }
+        write!(f, "{a} {}", self.currency)
     }
 }
 

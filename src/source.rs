@@ -10,7 +10,7 @@ use serde::Serialize;
 pub struct FileId(pub u32);
 
 /// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
     /// The file the range is in.
     pub file: FileId,
@@ -18,6 +18,13 @@ pub struct Span {
     pub start: u32,
     /// One past the last byte.
     pub end: u32,
+}
+
+impl std::fmt::Debug for Span {
+    /// Compact: `0:12..20` (file, start, end), so syntax-tree snapshots stay readable.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}..{}", self.file.0, self.start, self.end)
+    }
 }
 
 impl Span {

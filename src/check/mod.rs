@@ -49,8 +49,18 @@ pub(crate) enum NameRef {
 
 /// Checks a parsed program.
 pub fn check(parsed: &Parsed) -> Checked {
+    // A file that does not parse is not checked: its syntax errors are the whole story, and
+    // checking what is left would only add confusing follow-on errors.
+    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
+        let mut diagnostics = parsed.diagnostics.clone();
+        diagnostics::sort(&mut diagnostics);
+        return Checked {
+            program: None,
+            diagnostics,
+            sources: parsed.sources.clone(),
+        };
+    }
     let mut cx = Checker::new(&parsed.sources);
-    cx.diags.extend(parsed.diagnostics.iter().cloned());
     let items: Vec<&Item> = parsed
         .modules
         .iter()

@@ -15,7 +15,7 @@ use crate::records::RecordProblem;
 use crate::time::{local_date, Instant, Period};
 use crate::value::Value;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// The trace and outcome of the explained record.
@@ -37,8 +37,16 @@ struct Counter {
 }
 
 impl Counter {
-    /// Counts one more occurrence and returns its position (1-based) in its period.
-    fn next(&mut self, tag: (usize, u8), c: &Candidate, period: Period, tz: chrono_tz::Tz) -> u64 {
+    /// The position (1-based) of an occurrence in its period. Only occurrences that `count`
+    /// advance the tally; a forfeited one is placed after them without taking a place.
+    fn next(
+        &mut self,
+        tag: (usize, u8),
+        c: &Candidate,
+        period: Period,
+        tz: chrono_tz::Tz,
+        count: bool,
+    ) -> u64 {
         match period {
             Period::Rolling(d) => {
                 let q = self
@@ -49,8 +57,12 @@ impl Counter {
                 while q.front().is_some_and(|t| start.is_some_and(|s| *t <= s)) {
                     q.pop_front();
                 }
-                q.push_back(c.earned_at);
-                q.len() as u64
+                if count {
+                    q.push_back(c.earned_at);
+                    q.len() as u64
+                } else {
+                    q.len() as u64 + 1
+                }
             }
             p => {
                 let key = p.key(local_date(&c.earned_at, tz));
@@ -58,8 +70,12 @@ impl Counter {
                     .calendar
                     .entry((tag.0, tag.1, c.role.clone(), c.recipient.clone(), key))
                     .or_default();
-                *n += 1;
-                *n
+                if count {
+                    *n += 1;
+                    *n
+                } else {
+                    *n + 1
+                }
             }
         }
     }
@@ -85,26 +101,45 @@ pub(crate) fn finalize(
 ) -> (Ledger, Option<Explained>) {
     let tz = program.tz;
     // 1. Duplicate record ids: every occurrence is a problem (no input order decides a winner).
-    let mut lines_by_id: HashMap<Arc<str>, Vec<u64>> = HashMap::new();
+    // Records that could not be judged but whose id was read count too: the other copy of
+    // their id must not be paid as if it were unique.
+    let mut lines_by_id: HashMap<Arc<str>, BTreeSet<u64>> = HashMap::new();
     for j in &judged {
-        lines_by_id.entry(j.id.clone()).or_default().push(j.line);
+        lines_by_id.entry(j.id.clone()).or_default().insert(j.line);
     }
-    judged.retain(|j| {
-        let lines = lines_by_id.get(&j.id).map(Vec::as_slice).unwrap_or(&[]);
-        if lines.len() > 1 {
-            let mut all = lines.to_vec();
-            all.sort_unstable();
-            let list: Vec<String> = all.iter().map(u64::to_string).collect();
-            problems.push(RecordProblem {
-                line: j.line,
-                record_id: Some(j.id.to_string()),
-                field: Some("id".into()),
-                message: format!("the record id appears on lines {}", list.join(", ")),
-            });
-            return false;
+    for p in &problems {
+        if let Some(id) = &p.record_id {
+            lines_by_id
+                .entry(Arc::from(id.as_str()))
+                .or_default()
+                .insert(p.line);
         }
-        true
+    }
+    let duplicate_id = |id: &Arc<str>, line: u64| -> Option<RecordProblem> {
+        let lines = lines_by_id.get(id).filter(|l| l.len() > 1)?;
+        let list: Vec<String> = lines.iter().map(u64::to_string).collect();
+        Some(RecordProblem {
+            line,
+            record_id: Some(id.to_string()),
+            field: Some("id".into()),
+            message: format!("the record id appears on lines {}", list.join(", ")),
+        })
+    };
+    let mut dup_problems: Vec<RecordProblem> = problems
+        .iter()
+        .filter_map(|p| {
+            let id = Arc::from(p.record_id.as_deref()?);
+            duplicate_id(&id, p.line)
+        })
+        .collect();
+    judged.retain(|j| match duplicate_id(&j.id, j.line) {
+        Some(p) => {
+            dup_problems.push(p);
+            false
+        }
+        None => true,
     });
+    problems.append(&mut dup_problems);
     // 2. Duplicate referees: first (or last) referral wins, by creation time then id.
     if let Some(rule) = &program.duplicates {
         let mut winners: HashMap<String, (Instant, Arc<str>)> = HashMap::new();
@@ -188,6 +223,9 @@ pub(crate) fn finalize(
             ..
         }) = program.rewards.get(c.reward)
         {
+            if matches!(c.fate, Fate::Forfeited(_)) {
+                continue;
+            }
             let key = period.key(local_date(&c.earned_at, tz));
             *totals
                 .entry((c.reward, 0, c.role.clone(), c.recipient.clone(), key))
@@ -205,8 +243,10 @@ pub(crate) fn finalize(
         };
         let mut facts = std::mem::take(&mut c.facts);
         let mut steps = std::mem::take(&mut c.steps);
+        // A forfeited line takes no place in counts, caps or the budget.
+        let consumes = !matches!(c.fate, Fate::Forfeited(_));
         if let Some(nth) = &reward.nth {
-            let n = counter.next((c.reward, 1), &c, nth.period, tz);
+            let n = counter.next((c.reward, 1), &c, nth.period, tz, consumes);
             let hit = if nth.every {
                 n % u64::from(nth.n.max(1)) == 0
             } else {
@@ -237,7 +277,7 @@ pub(crate) fn finalize(
                 else {
                     continue;
                 };
-                let n = counter.next((c.reward, 0), &c, *period, tz);
+                let n = counter.next((c.reward, 0), &c, *period, tz, consumes);
                 let label = period.label(local_date(&c.earned_at, tz));
                 let counted = if *retroactive {
                     let key = period.key(local_date(&c.earned_at, tz));
@@ -349,7 +389,6 @@ pub(crate) fn finalize(
                 continue;
             }
         };
-        let consumes = !matches!(c.fate, Fate::Forfeited(_));
         let earned_day = local_date(&c.earned_at, tz);
         let mut capped = false;
         for (ci, cap) in reward.caps.iter().enumerate() {
@@ -397,6 +436,21 @@ pub(crate) fn finalize(
                         used.0 += amount.unwrap_or_default();
                     }
                 }
+                CapLimit::Count(limit) if reward.kind == RewardKind::Points => {
+                    // For points, a count cap limits the points themselves (partial awards too).
+                    let Some(q) = quantity else { continue };
+                    let remaining = (Decimal::from(limit) - used.0).max(Decimal::ZERO);
+                    if q > remaining {
+                        facts.push("uncapped", format!("{} points", q.normalize()));
+                        facts.push("cap", format!("{} ({} left)", cap.text, remaining));
+                        steps.push(format!("`{}` leaves {remaining} points, so {} is cut to {remaining}", cap.text, q.normalize()));
+                        quantity = Some(remaining);
+                        capped = remaining.is_zero();
+                    }
+                    if consumes {
+                        used.0 += quantity.unwrap_or_default();
+                    }
+                }
                 CapLimit::Count(limit) => {
                     if used.1 >= limit {
                         facts.push("cap", format!("{} (reached)", cap.text));
@@ -439,7 +493,13 @@ pub(crate) fn finalize(
                 budget_used += amount.unwrap_or_default();
             }
         }
-        // Status as of the run's date.
+        // Status as of the run's date. A line reversed while it was live is settled by its
+        // clawback line and no longer expires (that would take it back twice); one reversed
+        // after it expired has nothing left to take back.
+        let reversed_live = match &c.fate {
+            Fate::ClawedBack(at, _) => c.expires_on.is_none_or(|e| local_date(at, tz) <= e),
+            _ => false,
+        };
         let (status, status_note) = match &c.fate {
             _ if capped => (Status::Capped, "cut to nothing by a cap".to_string()),
             Fate::Forfeited(why) => (Status::Forfeited, format!("forfeited: {why}")),
@@ -447,13 +507,16 @@ pub(crate) fn finalize(
             _ if opts.as_of < c.payable_on => {
                 (Status::Pending, format!("on hold until {}", c.payable_on))
             }
-            _ if c.expires_on.is_some_and(|e| opts.as_of > e) => (
-                Status::Expired,
-                format!(
+            _ if !reversed_live && c.expires_on.is_some_and(|e| opts.as_of > e) => {
+                let mut note = format!(
                     "expired on {}",
                     c.expires_on.map(|e| e.to_string()).unwrap_or_default()
-                ),
-            ),
+                );
+                if let Fate::ClawedBack(_, why) = &c.fate {
+                    note.push_str(&format!(", before {why}, so nothing is taken back"));
+                }
+                (Status::Expired, note)
+            }
             _ => (Status::Payable, format!("payable since {}", c.payable_on)),
         };
         let milestone = program
@@ -525,7 +588,7 @@ pub(crate) fn finalize(
             false,
         );
         if let Fate::ClawedBack(at, why) = &c.fate {
-            if !capped {
+            if !capped && status != Status::Expired {
                 let mut f = Facts::default();
                 f.push("reversal", why.clone());
                 f.push("reverses", id.clone());
@@ -594,14 +657,17 @@ fn line_problem(c: &Candidate, message: String) -> RecordProblem {
     }
 }
 
-/// Holds payable lines of recipients whose payable balance is below the minimum payout.
+/// Holds payable lines of recipients whose payable balance is below the minimum payout. The
+/// balance is net of clawbacks: a reversed line does not help reach the minimum.
 fn minimum_payout(program: &Program, lines: &mut [(Line, (Instant, Arc<str>, usize, u32, bool))]) {
     let Some(min) = program.minimum_payout else {
         return;
     };
     let mut balance: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     for (l, _) in lines.iter() {
-        if l.status == Status::Payable && l.currency == Some(min.currency) {
+        if matches!(l.status, Status::Payable | Status::ClawedBack)
+            && l.currency == Some(min.currency)
+        {
             if let Some((a, _)) = l.amount {
                 *balance
                     .entry((l.recipient.role.clone(), l.recipient.id.clone()))

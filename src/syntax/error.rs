@@ -90,7 +90,7 @@ fn describe(rule: Rule) -> &'static str {
         within_clause => "`within`",
         limit_clause => "`limit`",
         hold | pay_schedule | expires | clawback | forfeit | cap | bonus | only_if | nth
-        | stacks | pays => {
+        | stacks | pays | clause_keyword => {
             "a reward clause (a kind such as `cash 50 USD`, hold, pay, expires, clawback, forfeit, cap, bonus, only if, every, at, stacks)"
         }
         amount_tiers | count_tiers => "`tiers by`",

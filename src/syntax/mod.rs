@@ -182,10 +182,64 @@ fn parse_one(
             }
         }
         Err(e) => {
-            diags.push(error::syntax_error(file, text, e));
+            diags.extend(recover(file, text, e));
             None
         }
     }
+}
+
+/// Recovery parses at most this many items after a syntax error.
+const MAX_RECOVERED_ITEMS: usize = 200;
+
+/// Top-level keywords: a line starting with one starts a new item.
+const ITEM_STARTS: &[&str] = &[
+    "program", "include", "param", "fields", "events", "table", "condition", "window", "eligible",
+    "reject", "duplicates", "milestone", "reward",
+];
+
+/// After a syntax error, parses each top-level item on its own so that one run reports the
+/// first error of every broken item, not only the first of the file.
+fn recover(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<Diagnostic> {
+    let mut starts: Vec<usize> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let word = line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
+        if ITEM_STARTS.contains(&word) {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    let first_diag = error::syntax_error(file, text, first);
+    if starts.len() < 2 {
+        return vec![first_diag];
+    }
+    let mut out = Vec::new();
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    for (start, end) in starts.iter().copied().zip(ends).take(MAX_RECOVERED_ITEMS) {
+        // Everything before the item becomes blanks (newlines kept), so spans stay true.
+        let mut padded: String = text
+            .get(..start)
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        padded.push_str(text.get(start..end).unwrap_or(""));
+        match <MeritParser as pest::Parser<Rule>>::parse(Rule::file, &padded) {
+            Err(e) => out.push(error::syntax_error(file, &padded, e)),
+            Ok(pairs) => {
+                // Items that parse are still lowered, for invalid literals such as 2023-02-29.
+                let lower = lower::Lower::new(file);
+                let module = lower.file(pairs);
+                let (_, mut d) = lower.finish(module);
+                out.append(&mut d);
+            }
+        }
+    }
+    // The whole-file error comes first if the item-by-item pass did not find it.
+    if !out.iter().any(|d| d.span() == first_diag.span()) {
+        out.insert(0, first_diag);
+    }
+    out
 }
 
 /// The byte offset where bracket nesting first exceeds `max`, ignoring strings and comments.

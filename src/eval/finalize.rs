@@ -98,7 +98,7 @@ pub(crate) fn finalize(
     mut problems: Vec<RecordProblem>,
     records_read: u64,
     opts: &Options,
-) -> (Ledger, Option<Explained>) {
+) -> (Ledger, Option<Explained>, Option<super::Coverage>) {
     let tz = program.tz;
     // 1. Duplicate record ids: every occurrence is a problem (no input order decides a winner).
     // Records that could not be judged but whose id was read count too: the other copy of
@@ -180,7 +180,11 @@ pub(crate) fn finalize(
     };
     let mut explained = None;
     let mut candidates = Vec::new();
+    let mut coverage = opts.coverage.then(super::Coverage::default);
     for j in &mut judged {
+        if let (Some(total), Some(c)) = (&mut coverage, &j.coverage) {
+            total.merge(c);
+        }
         match &j.outcome {
             Outcome::Eligible => summary.eligible += 1,
             Outcome::NotEligible(_) => summary.not_eligible += 1,
@@ -443,7 +447,11 @@ pub(crate) fn finalize(
                     if q > remaining {
                         facts.push("uncapped", format!("{} points", q.normalize()));
                         facts.push("cap", format!("{} ({} left)", cap.text, remaining));
-                        steps.push(format!("`{}` leaves {remaining} points, so {} is cut to {remaining}", cap.text, q.normalize()));
+                        steps.push(format!(
+                            "`{}` leaves {remaining} points, so {} is cut to {remaining}",
+                            cap.text,
+                            q.normalize()
+                        ));
                         quantity = Some(remaining);
                         capped = remaining.is_zero();
                     }
@@ -635,6 +643,14 @@ pub(crate) fn finalize(
         .collect::<std::collections::BTreeSet<_>>()
         .len() as u64;
     summarize(&lines, &mut summary);
+    if let Some(c) = &mut coverage {
+        for l in lines.iter().filter(|l| l.reverses.is_none()) {
+            *c.rewards.entry(l.rule.clone()).or_default() += 1;
+            if let Some(t) = &l.tier {
+                *c.bands.entry(format!("{} / {t}", l.rule)).or_default() += 1;
+            }
+        }
+    }
     let ledger = Ledger {
         program: ProgramRef {
             name: program.name.clone(),
@@ -645,7 +661,7 @@ pub(crate) fn finalize(
         summary,
         problems,
     };
-    (ledger, explained)
+    (ledger, explained, coverage)
 }
 
 fn line_problem(c: &Candidate, message: String) -> RecordProblem {

@@ -85,6 +85,7 @@ pub(crate) struct Judged {
     pub candidates: Vec<Candidate>,
     pub lapsed: Vec<String>,
     pub trace: Option<Vec<String>>,
+    pub coverage: Option<Box<super::Coverage>>,
 }
 
 fn problem(rec: &Record, e: EvalError, context: &str) -> RecordProblem {
@@ -125,7 +126,9 @@ pub(crate) fn judge(
         candidates: Vec::new(),
         lapsed: Vec::new(),
         trace: None,
+        coverage: None,
     };
+    let mut cov = opts.coverage.then(super::Coverage::default);
     let tz = program.tz;
     let created_day = local_date(&created_at, tz);
     let note = |s: String| {
@@ -159,11 +162,19 @@ pub(crate) fn judge(
         let ok = ctx
             .truth(&t.expr)
             .map_err(|e| problem(&rec, e, &format!("eligible {}", t.name)))?;
+        if let Some(c) = &mut cov {
+            super::Coverage::branch(
+                &mut c.conditions,
+                &format!("eligible {}: {}", t.name, t.text),
+                ok,
+            );
+        }
         if !ok {
             let reason = format!("{} not eligible: {}", t.name, t.text);
             note(format!("✗ {reason}"));
             judged.outcome = Outcome::NotEligible(reason);
             judged.trace = traced.then(|| trace.take());
+            judged.coverage = cov.map(Box::new);
             return Ok(judged);
         }
         note(format!("✓ eligible {}: {}", t.name, t.text));
@@ -172,11 +183,19 @@ pub(crate) fn judge(
         let hit = ctx
             .truth(&t.expr)
             .map_err(|e| problem(&rec, e, &format!("reject {}", t.name)))?;
+        if let Some(c) = &mut cov {
+            super::Coverage::branch(
+                &mut c.conditions,
+                &format!("reject {}: {}", t.name, t.text),
+                hit,
+            );
+        }
         if hit {
             let reason = format!("rejected by `{}`: {}", t.name, t.text);
             note(format!("✗ {reason}"));
             judged.outcome = Outcome::Rejected(reason);
             judged.trace = traced.then(|| trace.take());
+            judged.coverage = cov.map(Box::new);
             return Ok(judged);
         }
         note(format!("✓ not rejected by `{}`", t.name));
@@ -207,6 +226,9 @@ pub(crate) fn judge(
         if r.lapsed {
             judged.lapsed.push(m.name.clone());
         }
+        if let Some(c) = &mut cov {
+            super::Coverage::branch(&mut c.milestones, &m.name, !r.hits.is_empty());
+        }
     }
     // Rewards.
     for (ri, reward) in program.rewards.iter().enumerate() {
@@ -232,14 +254,25 @@ pub(crate) fn judge(
             } else {
                 0
             };
-            let c = candidate(&ctx, ri, reward, occurrence, *at, &id, as_of_end, &firsts)
-                .map_err(|e| problem(&rec, e, &format!("reward {}", reward.name)))?;
+            let c = candidate(
+                &ctx,
+                ri,
+                reward,
+                occurrence,
+                *at,
+                &id,
+                as_of_end,
+                &firsts,
+                cov.as_mut(),
+            )
+            .map_err(|e| problem(&rec, e, &format!("reward {}", reward.name)))?;
             if let Some(c) = c {
                 judged.candidates.push(c);
             }
         }
     }
     judged.trace = traced.then(|| trace.take());
+    judged.coverage = cov.map(Box::new);
     Ok(judged)
 }
 
@@ -404,6 +437,7 @@ fn candidate(
     record_id: &Arc<str>,
     as_of_end: Instant,
     firsts: &[Option<Instant>],
+    mut cov: Option<&mut super::Coverage>,
 ) -> Result<Option<Candidate>, EvalError> {
     let program = ctx.program;
     let note = |s: String| {
@@ -412,7 +446,15 @@ fn candidate(
         }
     };
     for t in &reward.only_if {
-        if !ctx.truth(&t.expr)? {
+        let ok = ctx.truth(&t.expr)?;
+        if let Some(c) = cov.as_deref_mut() {
+            super::Coverage::branch(
+                &mut c.conditions,
+                &format!("only if {}: {}", reward.name, t.text),
+                ok,
+            );
+        }
+        if !ok {
             note(format!(
                 "✗ reward `{}` not paid: only if {}",
                 reward.name, t.text
@@ -723,7 +765,7 @@ pub(crate) fn clamp(
     let as_amount = |x: &Value| band_amount(measure, x);
     if let Some(min) = &b.min {
         let min = as_amount(min)?;
-        if super::expr::compare(crate::syntax::ast::BinaryOp::Lt, &v, &min)? {
+        if super::expr::compare(crate::syntax::ast::BinaryOp::Lt, &v, &min, chrono_tz::UTC)? {
             steps.push(format!("raised to the band's minimum {min}"));
             facts.push("band minimum", min.to_string());
             v = min;
@@ -731,7 +773,7 @@ pub(crate) fn clamp(
     }
     if let Some(max) = &b.max {
         let max = as_amount(max)?;
-        if super::expr::compare(crate::syntax::ast::BinaryOp::Gt, &v, &max)? {
+        if super::expr::compare(crate::syntax::ast::BinaryOp::Gt, &v, &max, chrono_tz::UTC)? {
             steps.push(format!("limited to the band's maximum {max}"));
             facts.push("band maximum", max.to_string());
             v = max;

@@ -6,10 +6,12 @@
 //! by earned time and record id, so the ledger is byte-identical whatever the thread count or
 //! input order. The clock is never read: "today" is [`Options::as_of`].
 
+pub mod coverage;
 mod expr;
 mod finalize;
 mod judge;
 
+pub use coverage::Coverage;
 pub use expr::EvalError;
 pub use finalize::Explained;
 
@@ -34,6 +36,8 @@ pub struct Options {
     pub explain: Option<String>,
     /// Input limits.
     pub limits: RecordLimits,
+    /// Collect rule coverage (for `merit test --coverage`).
+    pub coverage: bool,
 }
 
 impl Options {
@@ -44,6 +48,7 @@ impl Options {
             threads: 1,
             explain: None,
             limits: RecordLimits::default(),
+            coverage: false,
         }
     }
 }
@@ -55,6 +60,8 @@ pub struct Evaluation {
     pub ledger: Ledger,
     /// The explained record, if `Options::explain` named one that was found.
     pub explained: Option<Explained>,
+    /// Rule coverage, if `Options::coverage` was set.
+    pub coverage: Option<Coverage>,
 }
 
 /// Records per unit of work handed to a thread.
@@ -145,8 +152,12 @@ pub fn evaluate(
             outcome
         })?;
     }
-    let (ledger, explained) = finalize::finalize(program, judged, problems, read, opts);
-    Ok(Evaluation { ledger, explained })
+    let (ledger, explained, coverage) = finalize::finalize(program, judged, problems, read, opts);
+    Ok(Evaluation {
+        ledger,
+        explained,
+        coverage,
+    })
 }
 
 /// Evaluates records given as text (JSON Lines or a JSON array).

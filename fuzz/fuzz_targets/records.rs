@@ -1,0 +1,41 @@
+//! Any bytes as records for a program that reads every kind of field: never a panic; every
+//! record is either judged or reported as a problem.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+const PROGRAM: &str = r#"
+program "Fuzz" { version "1" currency USD timezone "Europe/Paris" rounding half_up }
+fields {
+  referrer.score: number optional
+  referrer.email: text optional
+  referee.segment: enum(smb, mid, ent) optional
+  referee.since: date optional
+  referee.tags: list(text) optional
+  referee.vip: bool optional
+  deal.amount: money optional
+  deal.closed: datetime optional
+}
+events { won { value: money optional }  refund }
+eligible referrer if referrer.score is missing or referrer.score >= 10
+milestone m = event won within 90 days after created
+reward r on m to referrer {
+  cash tiers by deal.amount { below 100 => 5  from 100 => 2% max 1000 }
+  only if deal.amount is present
+  clawback if refund within 30 days after m
+}
+"#;
+
+fn program() -> &'static merit::program::Program {
+    static P: OnceLock<merit::program::Program> = OnceLock::new();
+    P.get_or_init(|| {
+        merit::check(&merit::parse("fuzz.rules", PROGRAM))
+            .program
+            .unwrap_or_else(|| std::process::abort())
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let as_of = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
+    let _ = merit::evaluate(program(), data, &merit::eval::Options::as_of(as_of));
+});

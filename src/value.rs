@@ -8,6 +8,17 @@ use rust_decimal::Decimal;
 use std::fmt;
 use std::sync::Arc;
 
+/// `1st`, `2nd`, `3rd`, `4th`, `11th`, `21st`.
+pub fn ordinal(n: u64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, x) if x != 11 => "st",
+        (2, x) if x != 12 => "nd",
+        (3, x) if x != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 /// The type of a value, as the checker sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Type {
@@ -38,6 +49,17 @@ pub enum Type {
 }
 
 impl Type {
+    /// The type with an article, for sentences: "a number", "an amount of money in USD".
+    pub fn a(&self) -> String {
+        match self {
+            Type::Money(_) => format!("an amount of {self}"),
+            Type::Text | Type::Enum(_) | Type::Error => self.to_string(),
+            Type::Bool => "true/false".to_string(),
+            Type::DateTime => "a date and time".to_string(),
+            _ => format!("a {self}"),
+        }
+    }
+
     /// True for text and enums.
     pub fn is_text(&self) -> bool {
         matches!(self, Type::Text | Type::Enum(_))

@@ -101,7 +101,11 @@ impl<'a> Checker<'a> {
             ));
             return None;
         }
-        let (ty, currency) = self.type_kind(&d.ty.kind, d.ty.span)?;
+        // An unknown type is reported once; the field is still declared (with the error type)
+        // so its uses do not add "unknown field" errors.
+        let (ty, currency) = self
+            .type_kind(&d.ty.kind, d.ty.span)
+            .unwrap_or((Type::Error, CurrencySource::Sibling));
         Some(FieldDef {
             path: d.path.parts.clone(),
             dotted,
@@ -416,7 +420,7 @@ impl<'a> Checker<'a> {
             self.report(
                 Diagnostic::new(
                     Code::NotBoolean,
-                    format!("this is {ty}, but a condition must be true or false"),
+                    format!("this is {}, but a condition must be true or false", ty.a()),
                     e.span,
                 )
                 .help("compare it: `x >= 70`, `x == \"closed_won\"`, `x is present`"),
@@ -579,9 +583,30 @@ impl<'a> Checker<'a> {
 
     /// Resolves a milestone by name, reporting `M1104` otherwise.
     pub(crate) fn milestone_ref(&mut self, n: &ast::Name) -> Option<usize> {
-        if let Some(NameRef::Milestone(i)) = self.names.get(&n.text).copied() {
-            self.lint_facts.used.insert(NameRef::Milestone(i).key());
-            return Some(i);
+        match self.names.get(&n.text).copied() {
+            Some(NameRef::Milestone(i)) => {
+                self.lint_facts.used.insert(NameRef::Milestone(i).key());
+                return Some(i);
+            }
+            Some(other) => {
+                let what = match other {
+                    NameRef::Param(_) => "a parameter",
+                    NameRef::Condition(_) => "a condition",
+                    NameRef::Window(_) => "a window",
+                    NameRef::Table(_) => "a table",
+                    NameRef::Milestone(_) => "a milestone",
+                };
+                self.report(
+                    Diagnostic::new(
+                        Code::UnknownMilestone,
+                        format!("`{}` is {what}, not a milestone", n.text),
+                        n.span,
+                    )
+                    .help("rewards wait for a milestone; give the milestone a name of its own"),
+                );
+                return None;
+            }
+            None => {}
         }
         let names: Vec<String> = self
             .milestone_ast

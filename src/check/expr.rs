@@ -31,7 +31,7 @@ impl<'a> Checker<'a> {
                     (UnaryOp::Not, _) => {
                         self.report(Diagnostic::new(
                             Code::TypeMismatch,
-                            format!("`not` needs true/false, but this is {t}"),
+                            format!("`not` needs true/false, but this is {}", t.a()),
                             expr.span,
                         ));
                         ERR
@@ -39,7 +39,10 @@ impl<'a> Checker<'a> {
                     (UnaryOp::Neg, _) => {
                         self.report(Diagnostic::new(
                             Code::TypeMismatch,
-                            format!("`-` needs a number, amount or percentage, but this is {t}"),
+                            format!(
+                                "`-` needs a number, amount or percentage, but this is {}",
+                                t.a()
+                            ),
                             expr.span,
                         ));
                         ERR
@@ -193,7 +196,7 @@ impl<'a> Checker<'a> {
                     self.report(
                         Diagnostic::new(
                             Code::TypeMismatch,
-                            format!("only a date or time can be in a window; this is {lt}"),
+                            format!("only a date or time can be in a window; this is {}", lt.a()),
                             lhs.span,
                         )
                         .also(rhs.span, "a window"),

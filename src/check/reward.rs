@@ -78,7 +78,7 @@ impl<'a> Checker<'a> {
         let event_kind = milestone
             .and_then(|m| self.milestones.get(m))
             .map(|m| m.kind);
-        let mut pays: Option<(RewardKind, AmountDef)> = None;
+        let mut pays: Option<(RewardKind, AmountDef, Option<crate::money::Currency>)> = None;
         let mut pays_span: Option<Span> = None;
         let mut ok = milestone.is_some() && recipient.is_some();
         let mut seen: std::collections::HashMap<std::mem::Discriminant<ClauseKind>, Span> =
@@ -95,18 +95,27 @@ impl<'a> Checker<'a> {
                 ClauseKind::Cap(_) | ClauseKind::Bonus { .. } | ClauseKind::OnlyIf(_)
             );
             if let (false, Some(first)) = (repeatable, seen.get(&key)) {
-                let code = if matches!(c.kind, ClauseKind::Pays { .. }) {
-                    Code::MissingPays
-                } else {
-                    Code::DuplicateSetting
-                };
-                self.report(
-                    Diagnostic::new(code, "this clause is given twice in one reward", c.span)
-                        .also(*first, "first given here")
-                        .help(
-                            "a reward pays one kind and amount; write a second reward for another",
+                let d = if let ClauseKind::Pays { kind, .. } = &c.kind {
+                    Diagnostic::new(
+                        Code::MissingPays,
+                        format!(
+                            "reward `{}` already says what it pays; `{}` would be a second payment",
+                            r.name.text, kind.text
                         ),
-                );
+                        c.span,
+                    )
+                    .also(*first, "what it pays")
+                    .help("a reward pays one kind and amount; write a second reward (with `stacks`) for another")
+                } else {
+                    Diagnostic::new(
+                        Code::DuplicateSetting,
+                        "this clause is given twice in one reward",
+                        c.span,
+                    )
+                    .also(*first, "first given here")
+                    .help("keep one; only `cap`, `bonus` and `only if` may be repeated")
+                };
+                self.report(d);
                 ok = false;
                 continue;
             }
@@ -235,7 +244,7 @@ impl<'a> Checker<'a> {
                 ClauseKind::Stacks => stacks = true,
             }
         }
-        let Some((kind, amount)) = pays else {
+        let Some((kind, amount, currency)) = pays else {
             if pays_span.is_none() {
                 self.report(
                     Diagnostic::new(Code::MissingPays, format!("reward `{}` does not say what it pays", r.name.text), r.name.span)
@@ -269,12 +278,13 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        ok &= self.reward_amounts(&r.name.text, r.span, &amount, currency, &bonuses, &caps);
         // With an unknown milestone or recipient the program is already rejected; the reward is
         // still returned (with placeholders) so the lints can look at its tiers and caps.
         let _ = ok;
         Some(RewardDef {
             name: r.name.text.clone(),
-            milestone: milestone.unwrap_or(0),
+            milestone: milestone.unwrap_or(usize::MAX),
             recipient: recipient.unwrap_or(Recipient::Referrer),
             kind,
             amount,
@@ -364,7 +374,7 @@ impl<'a> Checker<'a> {
         kind_name: &ast::Name,
         amount: &ast::AmountSpec,
         event_kind: Option<usize>,
-    ) -> Option<(RewardKind, AmountDef)> {
+    ) -> Option<(RewardKind, AmountDef, Option<crate::money::Currency>)> {
         let Some(kind) = RewardKind::parse(&kind_name.text) else {
             self.report(
                 Diagnostic::new(
@@ -397,9 +407,14 @@ impl<'a> Checker<'a> {
             RewardKind::Discount => "a percentage, e.g. `discount 10%`",
             _ => "a description, e.g. `perk \"Early access\"`",
         };
+        // The reward's currency when it is known before any record is read.
+        let mut currency: Option<crate::money::Currency> = None;
         let def = match amount {
             ast::AmountSpec::Expr(e) => {
                 let (x, t) = self.expr(e, event_kind);
+                if let Type::Money(c) = &t {
+                    currency = *c;
+                }
                 if t == Type::Error {
                     return None;
                 }
@@ -407,7 +422,11 @@ impl<'a> Checker<'a> {
                     self.report(
                         Diagnostic::new(
                             Code::BadAmount,
-                            format!("a {} reward needs {expected}; this is {t}", kind.name()),
+                            format!(
+                                "a {} reward needs {expected}; this is {}",
+                                kind.name(),
+                                t.a()
+                            ),
                             e.span,
                         )
                         .help(expected.to_string()),
@@ -443,10 +462,13 @@ impl<'a> Checker<'a> {
                 if mt == Type::Error {
                     return None;
                 }
+                if let Type::Money(c) = &mt {
+                    currency = *c;
+                }
                 if !matches!(mt, Type::Money(_) | Type::Number) {
                     self.report(Diagnostic::new(
                         Code::TypeMismatch,
-                        format!("tiers measure an amount or a number; this is {mt}"),
+                        format!("tiers measure an amount or a number; this is {}", mt.a()),
                         measure.span,
                     ));
                     return None;
@@ -499,7 +521,19 @@ impl<'a> Checker<'a> {
                 }
             }
         };
-        Some((kind, def))
+        if let AmountDef::CountTiers { bands, .. } = &def {
+            if kind.is_money() {
+                // Bare numbers in bands by count are in the program's currency.
+                currency = bands
+                    .iter()
+                    .find_map(|b| match &b.pays {
+                        Expr::Const(Value::Money(m)) => Some(m.currency),
+                        _ => None,
+                    })
+                    .or(self.default_currency);
+            }
+        }
+        Some((kind, def, currency))
     }
 
     fn bands(
@@ -580,6 +614,103 @@ impl<'a> Checker<'a> {
             }
         }
         ok.then_some(out)
+    }
+}
+
+impl Checker<'_> {
+    /// Amounts that must agree with the reward's currency, and amounts that must not be
+    /// negative. Returns false when it reported an error.
+    fn reward_amounts(
+        &mut self,
+        name: &str,
+        reward_span: Span,
+        amount: &AmountDef,
+        currency: Option<crate::money::Currency>,
+        bonuses: &[BonusDef],
+        caps: &[CapDef],
+    ) -> bool {
+        let mut ok = true;
+        let mut mismatch = |cx: &mut Self, what: &str, m: crate::money::Money, span: Span| {
+            if let Some(c) = currency {
+                if m.currency != c {
+                    cx.report(
+                        Diagnostic::new(
+                            Code::CurrencyMismatch,
+                            format!(
+                                "{what} is in {} but reward `{name}` pays in {c}",
+                                m.currency
+                            ),
+                            span,
+                        )
+                        .help(format!("write it in {c}; merit never converts currencies")),
+                    );
+                    ok = false;
+                }
+            }
+        };
+        for b in bonuses {
+            if let Some(Value::Money(m)) = &b.fixed {
+                mismatch(self, "the bonus", *m, b.span);
+            }
+        }
+        for c in caps {
+            if let CapLimit::Money(m) = c.limit {
+                mismatch(self, "the cap", m, c.span);
+            }
+        }
+        let bands = match amount {
+            AmountDef::Tiers { bands, .. } | AmountDef::CountTiers { bands, .. } => {
+                bands.as_slice()
+            }
+            _ => &[],
+        };
+        for b in bands {
+            for v in [b.min.as_ref(), b.max.as_ref()].into_iter().flatten() {
+                if let Value::Money(m) = v {
+                    mismatch(self, "the band's limit", *m, b.span);
+                }
+            }
+            if let Expr::Const(Value::Money(m)) = &b.pays {
+                mismatch(self, "the band's amount", *m, b.span);
+            }
+        }
+        let negative = |e: &Expr| match e {
+            Expr::Const(Value::Money(m)) => m.amount.is_sign_negative() && !m.amount.is_zero(),
+            Expr::Const(Value::Number(n) | Value::Percent(n)) => {
+                n.is_sign_negative() && !n.is_zero()
+            }
+            _ => false,
+        };
+        let mut neg_spans: Vec<Span> = bands
+            .iter()
+            .filter(|b| negative(&b.pays))
+            .map(|b| b.span)
+            .collect();
+        if matches!(amount, AmountDef::Expr(e) if negative(e)) {
+            neg_spans.push(Span::default());
+        }
+        for b in bonuses {
+            if b.multiplier.is_some_and(|m| m.is_sign_negative())
+                || b.fixed
+                    .as_ref()
+                    .is_some_and(|v| negative(&Expr::Const(v.clone())))
+            {
+                neg_spans.push(b.span);
+            }
+        }
+        for span in neg_spans {
+            let span = if span == Span::default() {
+                reward_span
+            } else {
+                span
+            };
+            self.report(
+                Diagnostic::new(Code::BadAmount, format!("reward `{name}` would pay a negative amount"), span)
+                    .help("rewards are never negative; take money back with `clawback if EVENT within ...`"),
+            );
+            ok = false;
+        }
+        ok
     }
 }
 

@@ -127,15 +127,30 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let mut best: Option<(usize, &str)> = None;
+    let mut best: Vec<(usize, &str)> = Vec::new();
     for c in candidates {
         let d = edit_distance(word, c);
         let limit = (word.chars().count().max(c.chars().count()) / 3).max(1);
-        if d <= limit && best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
-            best = Some((d, c));
+        if d > limit || c == word {
+            continue;
+        }
+        match best.first() {
+            Some((bd, _)) if d > *bd => {}
+            Some((bd, _)) if d < *bd => best = vec![(d, c)],
+            _ => best.push((d, c)),
         }
     }
-    best.map(|(_, c)| format!("did you mean `{c}`?"))
+    best.sort_unstable();
+    best.dedup();
+    match best.as_slice() {
+        [] => None,
+        [(_, c)] => Some(format!("did you mean `{c}`?")),
+        [(_, a), (_, b)] => Some(format!("did you mean `{a}` or `{b}`?")),
+        many => {
+            let names: Vec<String> = many.iter().take(4).map(|(_, c)| format!("`{c}`")).collect();
+            Some(format!("did you mean one of {}?", names.join(", ")))
+        }
+    }
 }
 
 /// Levenshtein distance between two strings, by characters.

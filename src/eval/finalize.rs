@@ -13,7 +13,7 @@ use crate::money::{round, Money, Rounding};
 use crate::program::*;
 use crate::records::RecordProblem;
 use crate::time::{local_date, Instant, Period};
-use crate::value::Value;
+use crate::value::{ordinal, Value};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -79,16 +79,6 @@ impl Counter {
             }
         }
     }
-}
-
-fn ordinal(n: u64) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (1, x) if x != 11 => "st",
-        (2, x) if x != 12 => "nd",
-        (3, x) if x != 13 => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
 }
 
 /// Builds the ledger from judged records.

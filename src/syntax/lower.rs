@@ -34,9 +34,11 @@ impl Lower {
         (value, self.diags.into_inner())
     }
 
+    /// The pair's span, without the white space and comments pest leaves at its end when an
+    /// optional trailing part is absent.
     pub(super) fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, s.start(), s.start() + trimmed_len(p.as_str()))
     }
 
     pub(super) fn report(&self, d: Diagnostic) {
@@ -668,6 +670,44 @@ impl Lower {
         };
         Some(Literal { kind, span })
     }
+}
+
+/// The length of `text` without trailing white space and `#` comments.
+fn trimmed_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    // A trailing comment line: drop it and the white space before it, repeatedly.
+    loop {
+        let body = &text[..end];
+        let last_line_start = body.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let last_line = &body[last_line_start..];
+        match comment_start(last_line) {
+            Some(c) if last_line_start + c > 0 => {
+                let new_end = body[..last_line_start + c].trim_end().len();
+                if new_end == end {
+                    return end;
+                }
+                end = new_end;
+            }
+            _ => return end,
+        }
+    }
+}
+
+/// Where a `#` comment starts in a line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (false, _, '"') => in_string = true,
+            (false, _, '#') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The type named by a single word; unknown words are kept for the checker to report.

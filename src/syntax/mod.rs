@@ -193,8 +193,19 @@ const MAX_RECOVERED_ITEMS: usize = 200;
 
 /// Top-level keywords: a line starting with one starts a new item.
 const ITEM_STARTS: &[&str] = &[
-    "program", "include", "param", "fields", "events", "table", "condition", "window", "eligible",
-    "reject", "duplicates", "milestone", "reward",
+    "program",
+    "include",
+    "param",
+    "fields",
+    "events",
+    "table",
+    "condition",
+    "window",
+    "eligible",
+    "reject",
+    "duplicates",
+    "milestone",
+    "reward",
 ];
 
 /// After a syntax error, parses each top-level item on its own so that one run reports the
@@ -203,7 +214,10 @@ fn recover(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<Dia
     let mut starts: Vec<usize> = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let word = line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
+        let word = line
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
         if ITEM_STARTS.contains(&word) {
             starts.push(offset);
         }

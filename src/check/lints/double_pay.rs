@@ -8,7 +8,13 @@ pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
     let rewards = &input.program.rewards;
     for (i, a) in rewards.iter().enumerate() {
         for b in rewards.iter().skip(i + 1) {
-            if a.milestone == b.milestone && a.recipient == b.recipient && !a.stacks && !b.stacks {
+            let real = a.milestone != usize::MAX;
+            if real
+                && a.milestone == b.milestone
+                && a.recipient == b.recipient
+                && !a.stacks
+                && !b.stacks
+            {
                 let milestone = input
                     .program
                     .milestones

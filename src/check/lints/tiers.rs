@@ -42,11 +42,41 @@ fn int_range(b: &BandDef) -> (Option<Decimal>, Option<Decimal>) {
 pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
     for r in &input.program.rewards {
         match &r.amount {
-            AmountDef::Tiers { bands, .. } => amount_bands(bands, diags),
-            AmountDef::CountTiers { bands, .. } => count_bands(bands, diags),
+            AmountDef::Tiers { bands, .. } if sorted(bands, diags) => amount_bands(bands, diags),
+            AmountDef::CountTiers { bands, .. } if sorted(bands, diags) => {
+                count_bands(bands, diags)
+            }
             _ => {}
         }
     }
+}
+
+/// Bands must be listed from the lowest to the highest lower end (a missing lower end is the
+/// lowest of all). Reports the first band out of order; gaps and overlaps are only looked for
+/// once the order is right.
+fn sorted(bands: &[BandDef], diags: &mut Vec<Diagnostic>) -> bool {
+    let key = |b: &BandDef| b.lower.as_ref().and_then(num);
+    for pair in bands.windows(2) {
+        let [a, b] = pair else { continue };
+        let out_of_order = match (key(a), key(b)) {
+            (Some(_), None) => true,
+            (Some(x), Some(y)) => y < x,
+            _ => false,
+        };
+        if out_of_order {
+            diags.push(
+                Diagnostic::new(
+                    Code::TierUnsorted,
+                    format!("band `{}` starts below the band before it", b.label),
+                    b.span,
+                )
+                .also(a.span, "the band before")
+                .help("list bands from the lowest to the highest"),
+            );
+            return false;
+        }
+    }
+    true
 }
 
 fn amount_bands(bands: &[BandDef], diags: &mut Vec<Diagnostic>) {
@@ -116,7 +146,7 @@ fn amount_bands(bands: &[BandDef], diags: &mut Vec<Diagnostic>) {
             Ordering::Less => diags.push(gap(
                 a,
                 b,
-                format!("values from {uv} to {lv} fall in no band"),
+                format!("values between {uv} and {lv} fall in no band"),
             )),
             Ordering::Equal => match (au.inclusive, bl.inclusive) {
                 (true, true) => diags.push(overlap(a, b, format!("{uv} is in both bands"))),
@@ -174,19 +204,42 @@ fn count_bands(bands: &[BandDef], diags: &mut Vec<Diagnostic>) {
                 .help("list bands from the lowest to the highest"),
             );
         } else if b_lo > a_hi + Decimal::ONE {
-            diags.push(gap(
-                a,
-                b,
+            let (from, to) = (a_hi + Decimal::ONE, b_lo - Decimal::ONE);
+            let what = if from == to {
+                format!("the {} referral falls in no band", ordinal_of(from))
+            } else {
                 format!(
-                    "counts {} to {} fall in no band",
-                    a_hi + Decimal::ONE,
-                    b_lo - Decimal::ONE
-                ),
-            ));
+                    "the {} to {} referrals fall in no band",
+                    ordinal_of(from),
+                    ordinal_of(to)
+                )
+            };
+            diags.push(gap(a, b, what).help(format!(
+                "end the band with `to {}` and start the next with `from {}`",
+                b_lo - Decimal::ONE,
+                b_lo
+            )));
         } else if b_lo <= a_hi {
-            diags.push(overlap(a, b, format!("count {b_lo} is in both bands")));
+            diags.push(
+                overlap(
+                    a,
+                    b,
+                    format!("the {} referral is in both bands", ordinal_of(b_lo)),
+                )
+                .help(format!(
+                    "end the band with `to {}` and start the next with `from {}`",
+                    b_lo - Decimal::ONE,
+                    b_lo
+                )),
+            );
         }
     }
+}
+
+fn ordinal_of(n: Decimal) -> String {
+    u64::try_from(n)
+        .map(crate::value::ordinal)
+        .unwrap_or_else(|_| n.to_string())
 }
 
 fn gap(a: &BandDef, b: &BandDef, what: String) -> Diagnostic {

@@ -28,8 +28,10 @@ pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
                         Diagnostic::new(
                             Code::UnreachableMilestone,
                             format!(
-                                "`{}` pays on the {}th referral, but `{}` stops at {n}",
-                                r.name, nth.n, cap.text
+                                "`{}` pays on the {} referral, but `{}` stops at {n}",
+                                r.name,
+                                crate::value::ordinal(u64::from(nth.n)),
+                                cap.text
                             ),
                             nth.span,
                         )

@@ -5,6 +5,10 @@ use super::LintInput;
 use crate::diagnostics::{Code, Diagnostic};
 
 pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
+    // With errors present, a misspelt use makes its declaration look unused: stay quiet.
+    if diags.iter().any(Diagnostic::is_error) {
+        return;
+    }
     let p = input.program;
     let kinds: [(u8, &str, Vec<&str>); 5] = [
         (

@@ -390,7 +390,7 @@ impl<'a> Checker<'a> {
             _ => return,
         };
         for c in consts {
-            if !allowed.iter().any(|a| *a == c) {
+            if !allowed.contains(&c) {
                 self.report(
                     Diagnostic::new(
                         Code::TypeMismatch,

@@ -85,11 +85,14 @@ fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
     }
 }
 
+/// One event as its keys and raw JSON values.
+type RawEvent<'de> = Vec<(Cow<'de, str>, &'de str)>;
+
 /// What one visit collects: raw texts by slot, the currency beside each money slot, events.
 struct Raw<'de> {
     values: Vec<Option<&'de str>>,
     currencies: Vec<Option<&'de str>>,
-    events: Option<Vec<Vec<(Cow<'de, str>, &'de str)>>>,
+    events: Option<Vec<RawEvent<'de>>>,
     duplicate_keys: Vec<String>,
 }
 
@@ -293,7 +296,7 @@ fn convert(
         Type::Text => Value::Text(Arc::from(json_string(raw)?)),
         Type::Enum(allowed) => {
             let s = json_string(raw)?;
-            if !allowed.iter().any(|a| *a == s) {
+            if !allowed.contains(&s) {
                 return Err(format!("\"{s}\" is not one of {}", allowed.join(", ")));
             }
             Value::Text(Arc::from(s))

@@ -1,4 +1,16 @@
 #![forbid(unsafe_code)]
+// Library code never panics on input: no unwrap/expect/panic outside tests (issue: reliability).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::unreachable
+    )
+)]
 //! merit turns referral-program terms into exact, explainable payouts.
 //!
 //! A program designer writes the terms in a `.rules` file; merit **parses** it into a typed
@@ -50,14 +62,19 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod eval;
+pub mod fmt;
+pub mod finance;
 pub mod gen;
 pub mod ledger;
 pub mod money;
 pub mod output;
 pub mod program;
+pub mod reconcile;
 pub mod records;
+pub mod scenario;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 pub mod time;
 pub mod value;
 

@@ -80,20 +80,18 @@ impl std::fmt::Display for RecordProblem {
     }
 }
 
-/// Limits on record input.
+/// Limits on record input. JSON nesting is limited to 128 levels by the JSON reader itself; a
+/// deeper record is a record problem ("the JSON nests too deeply").
 #[derive(Debug, Clone, Copy)]
 pub struct RecordLimits {
-    /// Longest line, in bytes.
+    /// Longest line (or JSON array element), in bytes. Longer lines are never held in memory.
     pub max_line_bytes: usize,
-    /// Deepest JSON nesting.
-    pub max_depth: usize,
 }
 
 impl Default for RecordLimits {
     fn default() -> Self {
         RecordLimits {
             max_line_bytes: 16 * 1024 * 1024,
-            max_depth: 64,
         }
     }
 }

@@ -62,7 +62,6 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod eval;
-pub mod fmt;
 pub mod finance;
 pub mod gen;
 pub mod ledger;
@@ -74,7 +73,6 @@ pub mod records;
 pub mod scenario;
 pub mod source;
 pub mod syntax;
-pub mod testing;
 pub mod time;
 pub mod value;
 

@@ -67,10 +67,12 @@ pub fn add_to_date(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
 }
 
 /// Adds a duration to an instant: hours exactly, every other unit on the local calendar of `tz`
-/// (same wall-clock time, DST-aware).
+/// (same wall-clock time, DST-aware). The result carries `tz`'s offset, so a deadline reads in
+/// the program's local time.
 pub fn add(t: &Instant, dur: Duration, tz: Tz) -> Option<Instant> {
     if dur.unit == DurationUnit::Hours {
-        return t.checked_add_signed(chrono::TimeDelta::hours(i64::from(dur.amount)));
+        let later = t.checked_add_signed(chrono::TimeDelta::hours(i64::from(dur.amount)))?;
+        return Some(later.with_timezone(&tz).fixed_offset());
     }
     let l = local(t, tz);
     let date = add_to_date(l.date(), dur)?;
@@ -103,7 +105,8 @@ pub fn sub_from_date(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
 /// Subtracts a duration from an instant (hours exactly, other units on the local calendar).
 pub fn sub(t: &Instant, dur: Duration, tz: Tz) -> Option<Instant> {
     if dur.unit == DurationUnit::Hours {
-        return t.checked_sub_signed(chrono::TimeDelta::hours(i64::from(dur.amount)));
+        let earlier = t.checked_sub_signed(chrono::TimeDelta::hours(i64::from(dur.amount)))?;
+        return Some(earlier.with_timezone(&tz).fixed_offset());
     }
     let l = local(t, tz);
     let date = sub_from_date(l.date(), dur)?;

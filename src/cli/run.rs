@@ -1,10 +1,13 @@
-//! `merit run` and `merit explain`.
+//! `merit run` and `merit explain`, with `--set` overrides and, for `run`, reconciliation
+//! against earlier ledgers (`--already-paid`).
 
 use super::check::load;
 use super::exit;
 use crate::diagnostics::render_text;
 use crate::eval::{evaluate, Options};
+use crate::ledger::Ledger;
 use crate::output::{render, write_atomic, Format};
+use crate::{reconcile, scenario};
 use chrono::NaiveDate;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -32,6 +35,12 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). The output is the same whatever the number.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Override a declared `param` for this run (repeatable): `--set min_health=75`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// A ledger written earlier (JSON or JSON Lines; repeatable): emit only what changed since.
+    #[arg(long, value_name = "LEDGER")]
+    pub already_paid: Vec<PathBuf>,
 }
 
 /// Arguments of `merit explain`.
@@ -48,6 +57,9 @@ pub struct ExplainArgs {
     /// Evaluate as of the end of this day (default: today, UTC).
     #[arg(long)]
     pub as_of: Option<NaiveDate>,
+    /// Override a declared `param` (repeatable): `--set min_health=75`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
 }
 
 fn threads(n: Option<usize>) -> usize {
@@ -59,8 +71,9 @@ fn threads(n: Option<usize>) -> usize {
     .max(1)
 }
 
-/// Loads and checks a program; prints diagnostics and returns the exit code on failure.
-fn program(path: &PathBuf) -> Result<crate::program::Program, i32> {
+/// Loads and checks a program and applies `--set` overrides; prints diagnostics and returns
+/// the exit code on failure.
+fn program(path: &PathBuf, set: &[String]) -> Result<crate::program::Program, i32> {
     let checked = load(path).map_err(|m| {
         eprintln!("error: {m}");
         exit::USAGE
@@ -69,7 +82,71 @@ fn program(path: &PathBuf) -> Result<crate::program::Program, i32> {
     if !checked.diagnostics.is_empty() && !warnings_only {
         eprint!("{}", render_text(&checked.diagnostics, &checked.sources));
     }
-    checked.program.ok_or(exit::FAILED)
+    let program = checked.program.ok_or(exit::FAILED)?;
+    if set.is_empty() {
+        return Ok(program);
+    }
+    let overrides = scenario::parse_overrides(set).map_err(|e| {
+        eprintln!("error: --set: {e}");
+        exit::USAGE
+    })?;
+    let program = scenario::apply(&program, &overrides).map_err(|e| {
+        eprintln!("error: --set: {e}");
+        exit::USAGE
+    })?;
+    let shown: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+    eprintln!("merit: with {}", shown.join(" "));
+    Ok(program)
+}
+
+/// Reconciles against earlier ledgers; prints what happened to standard error.
+fn reconcile_with(ledger: Ledger, paid: &[PathBuf]) -> Result<Ledger, i32> {
+    let mut lines = Vec::new();
+    for path in paid {
+        let text = super::read_input(path).map_err(|e| {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            exit::USAGE
+        })?;
+        let read = reconcile::read_ledger(&text).map_err(|e| {
+            for p in &e.problems {
+                eprintln!("error: {}: {p}", path.display());
+            }
+            exit::USAGE
+        })?;
+        let earlier = &read.ledger.program;
+        if !earlier.name.is_empty() && earlier.name != ledger.program.name {
+            eprintln!(
+                "warning: {} is a ledger of \"{}\", this run is \"{}\"",
+                path.display(),
+                earlier.name,
+                ledger.program.name
+            );
+        }
+        lines.extend(read.ledger.lines);
+    }
+    let done = reconcile::reconcile(&ledger, &lines).map_err(|e| {
+        for p in &e.problems {
+            eprintln!("error: {p}");
+        }
+        eprintln!("error: the run does not reconcile with the earlier ledger; nothing was written");
+        exit::FAILED
+    })?;
+    let s = &done.stats;
+    eprintln!(
+        "merit: reconciled with {} earlier line(s): {} unchanged ({} changed status only), {} new, {} adjusted, {} reversed",
+        s.earlier_lines, s.unchanged, s.status_changed, s.new, s.adjusted, s.reversed
+    );
+    if done.ledger.summary.owed.is_empty() {
+        eprintln!("merit: no new money");
+    }
+    for t in &done.ledger.summary.owed {
+        eprintln!(
+            "merit: new money {}: {}",
+            t.currency,
+            crate::money::format_amount(t.amount.0, t.amount.1)
+        );
+    }
+    Ok(done.ledger)
 }
 
 fn open(path: &PathBuf) -> Result<Box<dyn std::io::BufRead>, i32> {
@@ -87,7 +164,7 @@ fn open(path: &PathBuf) -> Result<Box<dyn std::io::BufRead>, i32> {
 
 /// Runs `merit run`.
 pub fn run(args: RunArgs) -> i32 {
-    let program = match program(&args.program) {
+    let program = match program(&args.program, &args.set) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -117,6 +194,14 @@ pub fn run(args: RunArgs) -> i32 {
         );
         return exit::FAILED;
     }
+    let ledger = if args.already_paid.is_empty() {
+        ledger
+    } else {
+        match reconcile_with(ledger, &args.already_paid) {
+            Ok(l) => l,
+            Err(code) => return code,
+        }
+    };
     let format = args.format.unwrap_or(
         if args.output.is_none() && std::io::stdout().is_terminal() {
             Format::Table
@@ -149,7 +234,7 @@ pub fn run(args: RunArgs) -> i32 {
 
 /// Runs `merit explain`.
 pub fn explain(args: ExplainArgs) -> i32 {
-    let program = match program(&args.program) {
+    let program = match program(&args.program, &args.set) {
         Ok(p) => p,
         Err(code) => return code,
     };

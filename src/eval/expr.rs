@@ -163,7 +163,7 @@ impl Ctx<'_> {
             Expr::Or(a, b) => Value::Bool(self.truth(a)? || self.truth(b)?),
             Expr::Compare { op, lhs, rhs, text } => {
                 let (l, r) = (self.need(lhs)?, self.need(rhs)?);
-                let result = compare(*op, &l, &r)?;
+                let result = compare(*op, &l, &r, self.program.tz)?;
                 self.note(|| format!("{text}: {l} {} {r} → {result}", op.symbol()));
                 Value::Bool(result)
             }
@@ -179,7 +179,7 @@ impl Ctx<'_> {
                 };
                 let mut found = false;
                 for it in items.iter() {
-                    if compare(BinaryOp::Eq, &v, it)? {
+                    if compare(BinaryOp::Eq, &v, it, self.program.tz)? {
                         found = true;
                         break;
                     }
@@ -289,7 +289,7 @@ impl Ctx<'_> {
                 )
             })?;
         for (k, v) in &t.rows {
-            if compare(BinaryOp::Eq, k, &key).unwrap_or(false) {
+            if compare(BinaryOp::Eq, k, &key, self.program.tz).unwrap_or(false) {
                 self.note(|| format!("table `{}`: {key} → {v}", t.name));
                 return Ok(v.clone());
             }
@@ -326,14 +326,14 @@ fn aggregate<'e>(
         acc = match func {
             Aggregate::Sum => arith(BinaryOp::Add, acc, v, chrono_tz::UTC)?,
             Aggregate::Min => {
-                if compare(BinaryOp::Lt, &v, &acc)? {
+                if compare(BinaryOp::Lt, &v, &acc, chrono_tz::UTC)? {
                     v
                 } else {
                     acc
                 }
             }
             Aggregate::Max => {
-                if compare(BinaryOp::Gt, &v, &acc)? {
+                if compare(BinaryOp::Gt, &v, &acc, chrono_tz::UTC)? {
                     v
                 } else {
                     acc
@@ -375,8 +375,9 @@ fn currency_error(a: &Money, b: &Money) -> EvalError {
     )
 }
 
-/// Compares two values.
-pub(crate) fn compare(op: BinaryOp, l: &Value, r: &Value) -> R<bool> {
+/// Compares two values. A datetime compared with a date is compared by its local date in the
+/// program's time zone `tz`.
+pub(crate) fn compare(op: BinaryOp, l: &Value, r: &Value, tz: chrono_tz::Tz) -> R<bool> {
     let ord: Option<Ordering> = match (l, r) {
         (Value::Number(a), Value::Number(b)) | (Value::Percent(a), Value::Percent(b)) => {
             Some(a.cmp(b))
@@ -389,8 +390,8 @@ pub(crate) fn compare(op: BinaryOp, l: &Value, r: &Value) -> R<bool> {
         }
         (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
         (Value::DateTime(a), Value::DateTime(b)) => Some(a.cmp(b)),
-        (Value::DateTime(a), Value::Date(b)) => Some(a.date_naive().cmp(b)),
-        (Value::Date(a), Value::DateTime(b)) => Some(a.cmp(&b.date_naive())),
+        (Value::DateTime(a), Value::Date(b)) => Some(local_date(a, tz).cmp(b)),
+        (Value::Date(a), Value::DateTime(b)) => Some(a.cmp(&local_date(b, tz))),
         (Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         _ => None,

@@ -511,7 +511,7 @@ fn candidate(
                     tier = Some(b.label.clone());
                     facts.push("band", b.label.clone());
                     let pays = ctx.need(&b.pays)?;
-                    let v = band_amount(&m, &pays)?;
+                    let v = band_amount(&m, &pays, reward.kind.is_money())?;
                     if let Value::Percent(p) = pays {
                         facts.push("rate", format!("{}%", p.normalize()));
                         steps.push(format!(
@@ -525,7 +525,7 @@ fn candidate(
                             b.label
                         ));
                     }
-                    let v = clamp(v, b, &m, &mut facts, &mut steps)?;
+                    let v = clamp(v, b, &m, reward.kind.is_money(), &mut facts, &mut steps)?;
                     Base::Value(v)
                 }
                 None => {
@@ -733,12 +733,12 @@ pub(crate) fn pick_band<'b>(
     Ok(None)
 }
 
-/// What a band pays for a measure: a fixed amount, a bare number in the measure's currency, or
-/// a rate of the measure.
-pub(crate) fn band_amount(measure: &Value, pays: &Value) -> Result<Value, EvalError> {
+/// What a band pays for a measure: a fixed amount, a bare number (in the measure's currency
+/// when the reward pays `money`; points otherwise), or a rate of the measure.
+pub(crate) fn band_amount(measure: &Value, pays: &Value, money: bool) -> Result<Value, EvalError> {
     Ok(match (pays, measure) {
         (Value::Money(p), _) => Value::Money(*p),
-        (Value::Number(n), Value::Money(m)) => Value::Money(crate::money::Money {
+        (Value::Number(n), Value::Money(m)) if money => Value::Money(crate::money::Money {
             amount: *n,
             currency: m.currency,
         }),
@@ -758,11 +758,12 @@ pub(crate) fn clamp(
     v: Value,
     b: &BandDef,
     measure: &Value,
+    money: bool,
     facts: &mut Facts,
     steps: &mut Vec<String>,
 ) -> Result<Value, EvalError> {
     let mut v = v;
-    let as_amount = |x: &Value| band_amount(measure, x);
+    let as_amount = |x: &Value| band_amount(measure, x, money);
     if let Some(min) = &b.min {
         let min = as_amount(min)?;
         if super::expr::compare(crate::syntax::ast::BinaryOp::Lt, &v, &min, chrono_tz::UTC)? {

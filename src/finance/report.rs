@@ -1,0 +1,592 @@
+//! `merit report`: totals, a leaderboard and a funnel from a ledger.
+//!
+//! What the ledger alone supports (and so what this computes):
+//! - owed totals by currency, rule, recipient, and month and quarter of `earned_at` (the date
+//!   as written in the ledger, i.e. in the offset of the time the milestone was reached), and
+//!   totals of every line by status;
+//! - top referrers per currency: by owed amount, then by number of rewarded referrals;
+//! - the funnel per milestone: how many referrals reached each milestone *that earned a
+//!   line*, as a share of the records read and of the widest step, and the median days
+//!   between consecutive steps (earliest `earned_at` of each milestone, same record);
+//! - cost per acquired customer: owed / rewarded referrals, per currency.
+//!
+//! What needs the records (run `merit run` / `merit explain` for it): milestones that no
+//! reward pays for, referrals that reached a milestone but earned no line (not eligible,
+//! rejected, lapsed), and the time from the referral's creation to its first milestone.
+
+use super::metrics::{currency_stats, is_reward, owed_quantities, CurrencyStats, STATUSES};
+use super::{csv, fmt_dec, json_text, table};
+use crate::ledger::{Ledger, Line};
+use crate::money::{Currency, Money};
+use chrono::Datelike;
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A total of one group in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupTotal {
+    /// `currency`, `status`, `rule`, `recipient`, `month` or `quarter`.
+    pub group: &'static str,
+    /// The group's key (`2025-03`, `referrer:K-1`, ...).
+    pub key: String,
+    /// Currency.
+    pub currency: Currency,
+    /// Digits shown.
+    pub scale: u32,
+    /// Sum.
+    pub amount: Decimal,
+    /// Lines.
+    pub lines: u64,
+}
+
+/// A referrer on the leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leader {
+    /// Rank within the currency (1 = first).
+    pub rank: usize,
+    /// Currency.
+    pub currency: Currency,
+    /// Digits shown.
+    pub scale: u32,
+    /// The referrer's id.
+    pub id: String,
+    /// Owed to them.
+    pub owed: Decimal,
+    /// Distinct records that rewarded them.
+    pub referrals: u64,
+}
+
+/// One step of the funnel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelStep {
+    /// The milestone.
+    pub milestone: String,
+    /// Referrals with a line earned at it.
+    pub referrals: u64,
+    /// Percent of the records read (when the ledger says how many).
+    pub of_records: Option<Decimal>,
+    /// Percent of the widest step.
+    pub of_first: Option<Decimal>,
+    /// Median days since the previous step, over referrals that reached both.
+    pub median_days: Option<Decimal>,
+}
+
+/// Everything `merit report` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Program name and version (empty when the ledger does not say).
+    pub program: (String, String),
+    /// The ledger's date.
+    pub as_of: chrono::NaiveDate,
+    /// Records read, when the ledger has its summary.
+    pub records: Option<u64>,
+    /// Distinct records with at least one line.
+    pub rewarded: u64,
+    /// Lines.
+    pub lines: u64,
+    /// Totals (owed; `status` totals count every line).
+    pub totals: Vec<GroupTotal>,
+    /// Owed non-money rewards.
+    pub quantities: BTreeMap<String, Decimal>,
+    /// Top referrers per currency.
+    pub leaders: Vec<Leader>,
+    /// The funnel, widest step first.
+    pub funnel: Vec<FunnelStep>,
+    /// Per-currency figures (cost per acquired customer, averages, budget).
+    pub stats: Vec<CurrencyStats>,
+}
+
+fn pct(part: u64, whole: u64) -> Option<Decimal> {
+    if whole == 0 {
+        return None;
+    }
+    Decimal::from(part)
+        .checked_mul(Decimal::ONE_HUNDRED)?
+        .checked_div(Decimal::from(whole))
+}
+
+fn median(mut xs: Vec<Decimal>) -> Option<Decimal> {
+    xs.sort();
+    let n = xs.len();
+    if n == 0 {
+        return None;
+    }
+    let mid = *xs.get(n / 2)?;
+    if n % 2 == 1 {
+        Some(mid)
+    } else {
+        let lo = *xs.get(n / 2 - 1)?;
+        (lo + mid).checked_div(Decimal::TWO)
+    }
+}
+
+/// Builds the report. `records` is the number of records read, when known; `budget` the
+/// program's budget, when known; `top` how many referrers per currency.
+pub fn report(ledger: &Ledger, records: Option<u64>, budget: Option<Money>, top: usize) -> Report {
+    let lines = &ledger.lines;
+    let mut totals: BTreeMap<(usize, String, Currency), (Decimal, u32, u64)> = BTreeMap::new();
+    const GROUPS: [&str; 6] = [
+        "currency",
+        "status",
+        "rule",
+        "recipient",
+        "month",
+        "quarter",
+    ];
+    let mut add = |g: usize, key: String, a: Decimal, s: u32, c: Currency| {
+        let e = totals.entry((g, key, c)).or_insert((Decimal::ZERO, s, 0));
+        e.0 += a;
+        e.1 = e.1.max(s);
+        e.2 += 1;
+    };
+    for l in lines {
+        let (Some((a, s)), Some(c)) = (l.amount, l.currency) else {
+            continue;
+        };
+        add(1, l.status.as_str().to_string(), a, s, c);
+        if !l.status.counts_as_owed() {
+            continue;
+        }
+        let d = l.earned_at.date_naive();
+        add(0, c.to_string(), a, s, c);
+        add(2, l.rule.clone(), a, s, c);
+        let who = format!("{}:{}", l.recipient.role, l.recipient.id);
+        add(3, who, a, s, c);
+        add(4, format!("{:04}-{:02}", d.year(), d.month()), a, s, c);
+        let q = d.month0() / 3 + 1;
+        add(5, format!("{:04}-Q{q}", d.year()), a, s, c);
+    }
+    // Statuses in their usual order rather than alphabetically.
+    let status_rank = |k: &str| STATUSES.iter().position(|s| s.as_str() == k).unwrap_or(99);
+    let mut totals: Vec<GroupTotal> = totals
+        .into_iter()
+        .map(|((g, key, currency), (amount, scale, n))| GroupTotal {
+            group: GROUPS.get(g).copied().unwrap_or(""),
+            key,
+            currency,
+            scale,
+            amount,
+            lines: n,
+        })
+        .collect();
+    totals.sort_by(|a, b| {
+        let ga = GROUPS.iter().position(|g| *g == a.group);
+        let gb = GROUPS.iter().position(|g| *g == b.group);
+        let ka = if a.group == "status" {
+            status_rank(&a.key)
+        } else {
+            0
+        };
+        let kb = if b.group == "status" {
+            status_rank(&b.key)
+        } else {
+            0
+        };
+        (ga, ka, &a.key, a.currency).cmp(&(gb, kb, &b.key, b.currency))
+    });
+    let rewarded = lines
+        .iter()
+        .map(|l| l.record_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .len() as u64;
+    Report {
+        program: (ledger.program.name.clone(), ledger.program.version.clone()),
+        as_of: ledger.as_of,
+        records,
+        rewarded,
+        lines: lines.len() as u64,
+        totals,
+        quantities: owed_quantities(lines),
+        leaders: leaders(lines, top),
+        funnel: funnel(lines, records),
+        stats: currency_stats(lines, budget),
+    }
+}
+
+fn leaders(lines: &[Line], top: usize) -> Vec<Leader> {
+    type Acc<'a> = (Decimal, u32, BTreeSet<&'a str>);
+    let mut by: BTreeMap<(Currency, &str), Acc> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.recipient.role == "referrer") {
+        let (Some((a, s)), Some(c)) = (l.amount, l.currency) else {
+            continue;
+        };
+        if !l.status.counts_as_owed() {
+            continue;
+        }
+        let e = by
+            .entry((c, &l.recipient.id))
+            .or_insert((Decimal::ZERO, s, BTreeSet::new()));
+        e.0 += a;
+        e.1 = e.1.max(s);
+        if is_reward(l) {
+            e.2.insert(&l.record_id);
+        }
+    }
+    let mut per: BTreeMap<Currency, Vec<Leader>> = BTreeMap::new();
+    for ((c, id), (owed, scale, recs)) in by {
+        per.entry(c).or_default().push(Leader {
+            rank: 0,
+            currency: c,
+            scale,
+            id: id.to_string(),
+            owed,
+            referrals: recs.len() as u64,
+        });
+    }
+    let mut out = Vec::new();
+    for (_, mut v) in per {
+        v.sort_by(|a, b| {
+            b.owed
+                .cmp(&a.owed)
+                .then(b.referrals.cmp(&a.referrals))
+                .then(a.id.cmp(&b.id))
+        });
+        for (i, mut l) in v.into_iter().take(top).enumerate() {
+            l.rank = i + 1;
+            out.push(l);
+        }
+    }
+    out
+}
+
+fn funnel(lines: &[Line], records: Option<u64>) -> Vec<FunnelStep> {
+    // Earliest earned time per milestone and record.
+    let mut first: BTreeMap<&str, HashMap<&str, crate::time::Instant>> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.reverses.is_none()) {
+        let e = first.entry(&l.milestone).or_default();
+        let t = e.entry(&l.record_id).or_insert(l.earned_at);
+        if l.earned_at < *t {
+            *t = l.earned_at;
+        }
+    }
+    let mut steps: Vec<(&str, &HashMap<&str, crate::time::Instant>)> =
+        first.iter().map(|(m, r)| (*m, r)).collect();
+    steps.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let widest = steps.first().map(|s| s.1.len() as u64).unwrap_or(0);
+    let mut out = Vec::new();
+    let mut prev: Option<&HashMap<&str, crate::time::Instant>> = None;
+    for (m, recs) in &steps {
+        let n = recs.len() as u64;
+        let median_days = prev.and_then(|p| {
+            let days: Vec<Decimal> = recs
+                .iter()
+                .filter_map(|(r, t)| {
+                    let before = p.get(r)?;
+                    let secs = (*t - *before).num_seconds();
+                    Decimal::from(secs).checked_div(Decimal::from(86_400))
+                })
+                .collect();
+            median(days)
+        });
+        out.push(FunnelStep {
+            milestone: m.to_string(),
+            referrals: n,
+            of_records: records.and_then(|r| pct(n, r)),
+            of_first: pct(n, widest),
+            median_days,
+        });
+        prev = Some(recs);
+    }
+    out
+}
+
+/// Output formats of `merit report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Sections of aligned columns.
+    Text,
+    /// One table: `section,key,currency,amount,lines,referrals,rank,percent,median_days`.
+    Csv,
+    /// One JSON document.
+    Json,
+}
+
+fn opt(d: Option<Decimal>, scale: u32) -> String {
+    d.map(|x| fmt_dec(x, scale)).unwrap_or_default()
+}
+
+/// Renders a report.
+pub fn render(r: &Report, format: ReportFormat) -> String {
+    match format {
+        ReportFormat::Text => render_text(r),
+        ReportFormat::Csv => render_csv(r),
+        ReportFormat::Json => render_json(r),
+    }
+}
+
+fn render_text(r: &Report) -> String {
+    let records = r
+        .records
+        .map(|n| format!("{n} records, "))
+        .unwrap_or_default();
+    let mut out = format!(
+        "{} {}, as of {}: {records}{} rewarded referrals, {} lines\n",
+        r.program.0, r.program.1, r.as_of, r.rewarded, r.lines
+    );
+    let titles = [
+        ("currency", "Owed by currency"),
+        ("status", "By status (every line)"),
+        ("rule", "Owed by rule"),
+        ("recipient", "Owed by recipient"),
+        ("month", "Owed by month earned"),
+        ("quarter", "Owed by quarter earned"),
+    ];
+    let indent = |s: String| -> String { s.lines().map(|l| format!("  {l}\n")).collect() };
+    for (g, title) in titles {
+        let by_currency = g == "currency";
+        let rows: Vec<Vec<String>> = r
+            .totals
+            .iter()
+            .filter(|t| t.group == g)
+            .map(|t| {
+                let mut row = vec![
+                    t.key.clone(),
+                    t.currency.to_string(),
+                    fmt_dec(t.amount, t.scale),
+                    t.lines.to_string(),
+                ];
+                if by_currency {
+                    row.remove(0);
+                }
+                row
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{title}\n"));
+        let text = if by_currency {
+            table(&["currency", "amount", "lines"], &rows, &[1, 2])
+        } else {
+            table(&[g, "currency", "amount", "lines"], &rows, &[2, 3])
+        };
+        out.push_str(&indent(text));
+    }
+    if !r.quantities.is_empty() {
+        out.push_str("\nOwed besides money\n");
+        for (u, q) in &r.quantities {
+            out.push_str(&format!("  {u}: {}\n", q.normalize()));
+        }
+    }
+    if !r.stats.is_empty() {
+        out.push_str("\nCost per acquired customer\n");
+        let budgeted = r.stats.iter().any(|c| c.budget.is_some());
+        let rows: Vec<Vec<String>> = r
+            .stats
+            .iter()
+            .map(|c| {
+                let mut row = vec![
+                    c.currency.to_string(),
+                    fmt_dec(c.owed, c.scale),
+                    c.rewarded_referrals.to_string(),
+                    opt(c.cost_per_referral, c.scale),
+                    opt(c.average_reward, c.scale),
+                    opt(c.largest_reward, c.scale),
+                ];
+                if budgeted {
+                    row.push(
+                        c.budget
+                            .map(|(total, used)| {
+                                format!("{} of {}", fmt_dec(used, c.scale), fmt_dec(total, c.scale))
+                            })
+                            .unwrap_or_default(),
+                    );
+                }
+                row
+            })
+            .collect();
+        let mut h = vec![
+            "currency",
+            "owed",
+            "rewarded referrals",
+            "cost per referral",
+            "average reward",
+            "largest reward",
+        ];
+        if budgeted {
+            h.push("budget used");
+        }
+        let right: Vec<usize> = (1..h.len()).collect();
+        out.push_str(&indent(table(&h, &rows, &right)));
+    }
+    if !r.leaders.is_empty() {
+        out.push_str("\nTop referrers\n");
+        let rows: Vec<Vec<String>> = r
+            .leaders
+            .iter()
+            .map(|l| {
+                vec![
+                    l.currency.to_string(),
+                    l.rank.to_string(),
+                    l.id.clone(),
+                    fmt_dec(l.owed, l.scale),
+                    l.referrals.to_string(),
+                ]
+            })
+            .collect();
+        let h = ["currency", "rank", "referrer", "owed", "referrals"];
+        out.push_str(&indent(table(&h, &rows, &[1, 3, 4])));
+    }
+    if !r.funnel.is_empty() {
+        out.push_str("\nFunnel (milestones that earned a line)\n");
+        let rows: Vec<Vec<String>> = r
+            .funnel
+            .iter()
+            .map(|s| {
+                vec![
+                    s.milestone.clone(),
+                    s.referrals.to_string(),
+                    s.of_records
+                        .map(|p| format!("{}%", fmt_dec(p, 1)))
+                        .unwrap_or_else(|| "-".into()),
+                    s.of_first
+                        .map(|p| format!("{}%", fmt_dec(p, 1)))
+                        .unwrap_or_else(|| "-".into()),
+                    s.median_days
+                        .map(|d| fmt_dec(d, 1))
+                        .unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect();
+        let h = [
+            "milestone",
+            "referrals",
+            "of records",
+            "of widest step",
+            "median days from previous",
+        ];
+        out.push_str(&indent(table(&h, &rows, &[1, 2, 3, 4])));
+    }
+    out
+}
+
+fn render_csv(r: &Report) -> String {
+    let header = [
+        "section",
+        "key",
+        "currency",
+        "amount",
+        "lines",
+        "referrals",
+        "rank",
+        "percent",
+        "median_days",
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let row = |cells: [String; 9]| cells.to_vec();
+    for t in &r.totals {
+        rows.push(row([
+            t.group.to_string(),
+            t.key.clone(),
+            t.currency.to_string(),
+            fmt_dec(t.amount, t.scale),
+            t.lines.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]));
+    }
+    for (u, q) in &r.quantities {
+        rows.push(row([
+            "quantity".into(),
+            u.clone(),
+            String::new(),
+            q.normalize().to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]));
+    }
+    for c in &r.stats {
+        rows.push(row([
+            "cost_per_referral".into(),
+            String::new(),
+            c.currency.to_string(),
+            opt(c.cost_per_referral, c.scale),
+            c.reward_lines.to_string(),
+            c.rewarded_referrals.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]));
+    }
+    for l in &r.leaders {
+        rows.push(row([
+            "top_referrer".into(),
+            l.id.clone(),
+            l.currency.to_string(),
+            fmt_dec(l.owed, l.scale),
+            String::new(),
+            l.referrals.to_string(),
+            l.rank.to_string(),
+            String::new(),
+            String::new(),
+        ]));
+    }
+    for s in &r.funnel {
+        rows.push(row([
+            "funnel".into(),
+            s.milestone.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            s.referrals.to_string(),
+            String::new(),
+            s.of_records.map(|p| fmt_dec(p, 2)).unwrap_or_default(),
+            s.median_days.map(|d| fmt_dec(d, 2)).unwrap_or_default(),
+        ]));
+    }
+    csv(&header, &rows)
+}
+
+fn render_json(r: &Report) -> String {
+    let mut groups: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
+    for t in &r.totals {
+        groups.entry(t.group).or_default().push(json!({
+            "key": t.key,
+            "currency": t.currency.to_string(),
+            "amount": fmt_dec(t.amount, t.scale),
+            "lines": t.lines,
+        }));
+    }
+    json_text(&json!({
+        "program": {"name": r.program.0, "version": r.program.1},
+        "as_of": r.as_of.to_string(),
+        "records": r.records,
+        "rewarded": r.rewarded,
+        "lines": r.lines,
+        "totals": groups,
+        "quantities": r.quantities.iter()
+            .map(|(k, v)| (k.clone(), json!(v.normalize().to_string())))
+            .collect::<serde_json::Map<_, _>>(),
+        "cost": r.stats.iter().map(|c| json!({
+            "currency": c.currency.to_string(),
+            "owed": fmt_dec(c.owed, c.scale),
+            "rewarded_referrals": c.rewarded_referrals,
+            "recipients": c.recipients,
+            "cost_per_referral": c.cost_per_referral.map(|x| fmt_dec(x, c.scale)),
+            "average_reward": c.average_reward.map(|x| fmt_dec(x, c.scale)),
+            "largest_reward": c.largest_reward.map(|x| fmt_dec(x, c.scale)),
+            "budget": c.budget.map(|b| fmt_dec(b.0, c.scale)),
+            "budget_used": c.budget.map(|b| fmt_dec(b.1, c.scale)),
+        })).collect::<Vec<_>>(),
+        "top_referrers": r.leaders.iter().map(|l| json!({
+            "currency": l.currency.to_string(),
+            "rank": l.rank,
+            "id": l.id,
+            "owed": fmt_dec(l.owed, l.scale),
+            "referrals": l.referrals,
+        })).collect::<Vec<_>>(),
+        "funnel": r.funnel.iter().map(|s| json!({
+            "milestone": s.milestone,
+            "referrals": s.referrals,
+            "percent_of_records": s.of_records.map(|p| fmt_dec(p, 2)),
+            "percent_of_widest": s.of_first.map(|p| fmt_dec(p, 2)),
+            "median_days_from_previous": s.median_days.map(|d| fmt_dec(d, 2)),
+        })).collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,600 @@
+//! What changed in a program, in the designer's terms.
+//!
+//! Each program is reduced to an outline: one section per declaration (the header, each
+//! param, field, event kind, window, table, condition, reject rule, milestone and reward, plus
+//! the eligibility rules and the duplicates rule), each a list of facts `key → value` taken
+//! from the checked program (values, labels, caps) and from the source text (expressions,
+//! clauses; comments dropped, white space collapsed). Two outlines are compared section by
+//! section and fact by fact.
+
+use super::Loaded;
+use crate::program::Program;
+use crate::source::Span;
+use crate::syntax::ast::{self, AmountSpec, BonusAmount, CapLimit, ClauseKind, Item, Schedule};
+use crate::syntax::Parsed;
+use crate::value::Type;
+use serde_json::json;
+
+/// One declaration, as a list of facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// `program`, `param`, `field`, `event`, `window`, `table`, `condition`, `eligibility`,
+    /// `reject`, `duplicates`, `milestone` or `reward`.
+    pub what: &'static str,
+    /// The declared name (empty for the header, eligibility and duplicates).
+    pub name: String,
+    /// `key → value`; a single fact with an empty key is the section's value (params, windows);
+    /// a fact with an empty value is a member of a set (`only if ...`).
+    pub facts: Vec<(String, String)>,
+}
+
+/// The order sections are listed in.
+const ORDER: [&str; 12] = [
+    "program",
+    "param",
+    "field",
+    "event",
+    "window",
+    "table",
+    "condition",
+    "eligibility",
+    "reject",
+    "duplicates",
+    "milestone",
+    "reward",
+];
+
+/// How a section or a fact changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Only in the new program.
+    Added,
+    /// Only in the old program.
+    Removed,
+    /// In both, different.
+    Changed,
+}
+
+impl Change {
+    fn mark(self) -> char {
+        match self {
+            Change::Added => '+',
+            Change::Removed => '-',
+            Change::Changed => '~',
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Removed => "removed",
+            Change::Changed => "changed",
+        }
+    }
+}
+
+/// A fact that differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactChange {
+    /// The fact.
+    pub key: String,
+    /// Its old value (`None`: absent before).
+    pub old: Option<String>,
+    /// Its new value (`None`: absent now).
+    pub new: Option<String>,
+}
+
+/// A section that differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermChange {
+    /// What kind of declaration.
+    pub what: &'static str,
+    /// Its name.
+    pub name: String,
+    /// Added, removed or changed.
+    pub change: Change,
+    /// The facts that differ (all of them for an added or removed section).
+    pub facts: Vec<FactChange>,
+}
+
+/// Source text without comments, white space collapsed.
+fn text(parsed: &Parsed, span: Span) -> String {
+    let raw = parsed
+        .sources
+        .get(span.file)
+        .map(|f| f.slice(span))
+        .unwrap_or_default();
+    let mut out = String::with_capacity(raw.len());
+    let (mut in_string, mut escaped, mut in_comment, mut space) = (false, false, false, false);
+    for c in raw.chars() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+                space = true;
+            }
+            continue;
+        }
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            c if c.is_whitespace() => space = true,
+            c => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                if c == '"' {
+                    in_string = true;
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+fn type_text(ty: &Type) -> String {
+    match ty {
+        Type::Money(None) => "money (currency from the record)".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn period_text(p: &ast::Period) -> String {
+    match p {
+        ast::Period::Named(n) => n.text.clone(),
+        ast::Period::Rolling(d, _) => format!("rolling {d}"),
+    }
+}
+
+fn within_text(w: &ast::Within) -> String {
+    format!("{} after {}", w.duration, w.anchor.text)
+}
+
+/// Adds a fact, numbering repeated keys (`bonus if x (2)`).
+fn push(facts: &mut Vec<(String, String)>, key: String, value: String) {
+    let mut k = key.clone();
+    let mut n = 1;
+    while facts.iter().any(|(f, _)| *f == k) {
+        n += 1;
+        k = format!("{key} ({n})");
+    }
+    facts.push((k, value));
+}
+
+/// The outline of a program.
+pub fn outline(loaded: &Loaded) -> Vec<Section> {
+    let (p, parsed) = (&loaded.program, &loaded.parsed);
+    let mut out = vec![header(p)];
+    let one = |what, name: &str, value: String| Section {
+        what,
+        name: name.to_string(),
+        facts: vec![(String::new(), value)],
+    };
+    for x in &p.params {
+        out.push(one("param", &x.name, x.value.to_string()));
+    }
+    for f in p.fields.iter().skip(4) {
+        let mut t = type_text(&f.ty);
+        if f.optional {
+            t.push_str(", optional");
+        }
+        out.push(one("field", &f.dotted, t));
+    }
+    for e in &p.events {
+        out.push(Section {
+            what: "event",
+            name: e.name.clone(),
+            facts: e
+                .attrs
+                .iter()
+                .map(|a| (a.dotted.clone(), type_text(&a.ty)))
+                .collect(),
+        });
+    }
+    for w in &p.windows {
+        out.push(one(
+            "window",
+            &w.name,
+            format!("from {} to {}", w.from, w.to),
+        ));
+    }
+    for t in &p.tables {
+        let mut facts = Vec::new();
+        let key = p.fields.get(t.key).map(|f| f.dotted.clone());
+        push(&mut facts, "by".into(), key.unwrap_or_default());
+        for (k, v) in &t.rows {
+            push(&mut facts, k.to_string(), v.to_string());
+        }
+        if let Some(d) = &t.default {
+            push(&mut facts, "else".into(), d.to_string());
+        }
+        out.push(Section {
+            what: "table",
+            name: t.name.clone(),
+            facts,
+        });
+    }
+    for c in &p.conditions {
+        out.push(one("condition", &c.name, c.text.clone()));
+    }
+    if !p.eligibility.is_empty() {
+        let mut facts = Vec::new();
+        for t in &p.eligibility {
+            push(
+                &mut facts,
+                format!("{} if {}", t.name, t.text),
+                String::new(),
+            );
+        }
+        out.push(Section {
+            what: "eligibility",
+            name: String::new(),
+            facts,
+        });
+    }
+    for r in &p.rejects {
+        out.push(one("reject", &r.name, r.text.clone()));
+    }
+    if let Some(d) = &p.duplicates {
+        let keep = if d.keep_first { "first" } else { "last" };
+        out.push(one(
+            "duplicates",
+            "",
+            format!("by {} keep {keep}", d.key_path),
+        ));
+    }
+    let items = parsed.modules.iter().flat_map(|(_, m)| m.items.iter());
+    for item in items.clone() {
+        if let Item::Milestone(m) = item {
+            out.push(milestone(parsed, m));
+        }
+    }
+    for item in items {
+        if let Item::Reward(r) = item {
+            out.push(reward(parsed, r));
+        }
+    }
+    out
+}
+
+fn header(p: &Program) -> Section {
+    let mut facts: Vec<(String, String)> = vec![
+        ("name".into(), format!("\"{}\"", p.name)),
+        ("version".into(), format!("\"{}\"", p.version)),
+        ("currency".into(), p.currency.to_string()),
+        ("timezone".into(), format!("\"{}\"", p.tz.name())),
+    ];
+    let mut rounding = p.rounding.mode.name().to_string();
+    if let Some(s) = p.rounding.scale {
+        rounding.push_str(&format!(" scale {s}"));
+    }
+    facts.push(("rounding".into(), rounding));
+    match p.effective {
+        (None, None) => {}
+        (from, to) => {
+            let mut e = Vec::new();
+            if let Some(f) = from {
+                e.push(format!("from {f}"));
+            }
+            if let Some(t) = to {
+                e.push(format!("to {t}"));
+            }
+            facts.push(("effective".into(), e.join(" ")));
+        }
+    }
+    if let Some(b) = p.budget {
+        facts.push(("budget".into(), b.to_string()));
+    }
+    if let Some(m) = p.minimum_payout {
+        facts.push(("minimum payout".into(), m.to_string()));
+    }
+    Section {
+        what: "program",
+        name: String::new(),
+        facts,
+    }
+}
+
+fn milestone(parsed: &Parsed, m: &ast::Milestone) -> Section {
+    let mut facts = Vec::new();
+    let each = if m.each { "each " } else { "" };
+    facts.push(("event".into(), format!("{each}event {}", m.event.text)));
+    if let Some(f) = &m.filter {
+        facts.push(("where".into(), text(parsed, f.span)));
+    }
+    if let Some(w) = &m.within {
+        facts.push(("deadline".into(), format!("within {}", within_text(w))));
+    }
+    if let Some(n) = m.limit {
+        facts.push(("limit".into(), n.to_string()));
+    }
+    Section {
+        what: "milestone",
+        name: m.name.text.clone(),
+        facts,
+    }
+}
+
+fn reward(parsed: &Parsed, r: &ast::Reward) -> Section {
+    let mut facts = Vec::new();
+    push(&mut facts, "on".into(), r.milestone.text.clone());
+    push(&mut facts, "to".into(), r.recipient.dotted());
+    for c in &r.clauses {
+        match &c.kind {
+            ClauseKind::Pays { kind, amount } => {
+                push(&mut facts, "kind".into(), kind.text.clone());
+                let bands = match amount {
+                    AmountSpec::Expr(e) => {
+                        push(&mut facts, "amount".into(), text(parsed, e.span));
+                        &[][..]
+                    }
+                    AmountSpec::Tiers { measure, bands } => {
+                        let t = format!("tiers by {}", text(parsed, measure.span));
+                        push(&mut facts, "amount".into(), t);
+                        &bands[..]
+                    }
+                    AmountSpec::CountTiers {
+                        period,
+                        mode,
+                        bands,
+                    } => {
+                        let mode = mode.as_ref().map_or("marginal", |m| m.text.as_str());
+                        let t = format!("tiers by count per {} {mode}", period_text(period));
+                        push(&mut facts, "amount".into(), t);
+                        &bands[..]
+                    }
+                };
+                for b in bands {
+                    let mut label = Vec::new();
+                    if let Some(l) = &b.lower {
+                        label.push(text(parsed, l.span));
+                    }
+                    if let Some(u) = &b.upper {
+                        label.push(text(parsed, u.span));
+                    }
+                    let label = if label.is_empty() {
+                        "any".to_string()
+                    } else {
+                        label.join(" ")
+                    };
+                    let mut pays = text(parsed, b.pays.span);
+                    if let Some(m) = &b.min {
+                        pays.push_str(&format!(" min {}", text(parsed, m.span)));
+                    }
+                    if let Some(m) = &b.max {
+                        pays.push_str(&format!(" max {}", text(parsed, m.span)));
+                    }
+                    push(&mut facts, format!("band `{label}`"), pays);
+                }
+            }
+            ClauseKind::Hold(d) => push(&mut facts, "hold".into(), d.to_string()),
+            ClauseKind::Schedule(s) => {
+                let t = match s {
+                    Schedule::Immediately => "immediately".to_string(),
+                    Schedule::EndOfNextMonth => "end of next month".to_string(),
+                    Schedule::DayOfNextMonth(d) => format!("on {d} of next month"),
+                    Schedule::Quarterly => "quarterly".to_string(),
+                };
+                push(&mut facts, "pay".into(), t);
+            }
+            ClauseKind::Expires { after, anchor } => push(
+                &mut facts,
+                "expires".into(),
+                format!("{after} after {}", anchor.text),
+            ),
+            ClauseKind::Clawback { event, within } => push(
+                &mut facts,
+                "clawback".into(),
+                format!("if {} within {}", event.text, within_text(within)),
+            ),
+            ClauseKind::Forfeit { event, within } => push(
+                &mut facts,
+                "forfeit".into(),
+                format!("unless {} within {}", event.text, within_text(within)),
+            ),
+            ClauseKind::Cap(cap) => {
+                let mut key = format!("cap per {}", cap.scope.text);
+                if let Some(p) = &cap.period {
+                    key.push_str(&format!(" per {}", period_text(p)));
+                }
+                let limit = match &cap.limit {
+                    CapLimit::Money(m) => match m.money() {
+                        Some(money) => money.to_string(),
+                        None => format!("{} {}", m.amount, m.currency.text),
+                    },
+                    CapLimit::Count(n) => n.to_string(),
+                };
+                push(&mut facts, key, limit);
+            }
+            ClauseKind::Bonus { bonus, when } => {
+                let size = match bonus {
+                    BonusAmount::Multiplier(m) => format!("x{}", m.normalize()),
+                    BonusAmount::Fixed(l) => text(parsed, l.span),
+                };
+                push(
+                    &mut facts,
+                    format!("bonus if {}", text(parsed, when.span)),
+                    size,
+                );
+            }
+            ClauseKind::OnlyIf(e) => {
+                push(
+                    &mut facts,
+                    format!("only if {}", text(parsed, e.span)),
+                    String::new(),
+                );
+            }
+            ClauseKind::Nth { every, n, period } => {
+                let word = if *every { "every" } else { "at" };
+                push(
+                    &mut facts,
+                    "pays only".into(),
+                    format!(
+                        "{word} {} referral per {}",
+                        ordinal(*n),
+                        period_text(period)
+                    ),
+                );
+            }
+            ClauseKind::Stacks => push(&mut facts, "stacks".into(), "yes".into()),
+        }
+    }
+    Section {
+        what: "reward",
+        name: r.name.text.clone(),
+        facts,
+    }
+}
+
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+fn diff_facts(old: &[(String, String)], new: &[(String, String)]) -> Vec<FactChange> {
+    let mut out = Vec::new();
+    for (k, v) in new {
+        match old.iter().find(|(ok, _)| ok == k) {
+            Some((_, ov)) if ov == v => {}
+            Some((_, ov)) => out.push(FactChange {
+                key: k.clone(),
+                old: Some(ov.clone()),
+                new: Some(v.clone()),
+            }),
+            None => out.push(FactChange {
+                key: k.clone(),
+                old: None,
+                new: Some(v.clone()),
+            }),
+        }
+    }
+    for (k, v) in old {
+        if !new.iter().any(|(nk, _)| nk == k) {
+            out.push(FactChange {
+                key: k.clone(),
+                old: Some(v.clone()),
+                new: None,
+            });
+        }
+    }
+    out
+}
+
+/// What differs between two outlines: header, params, fields, events, windows, tables,
+/// conditions, eligibility, rejects, duplicates, milestones, rewards.
+pub fn diff_terms(old: &[Section], new: &[Section]) -> Vec<TermChange> {
+    let mut out = Vec::new();
+    for what in ORDER {
+        let same = |a: &Section, b: &Section| a.what == b.what && a.name == b.name;
+        for n in new.iter().filter(|s| s.what == what) {
+            match old.iter().find(|o| same(o, n)) {
+                Some(o) => {
+                    let facts = diff_facts(&o.facts, &n.facts);
+                    if !facts.is_empty() {
+                        out.push(TermChange {
+                            what,
+                            name: n.name.clone(),
+                            change: Change::Changed,
+                            facts,
+                        });
+                    }
+                }
+                None => out.push(TermChange {
+                    what,
+                    name: n.name.clone(),
+                    change: Change::Added,
+                    facts: diff_facts(&[], &n.facts),
+                }),
+            }
+        }
+        for o in old.iter().filter(|s| s.what == what) {
+            if !new.iter().any(|n| same(o, n)) {
+                out.push(TermChange {
+                    what,
+                    name: o.name.clone(),
+                    change: Change::Removed,
+                    facts: diff_facts(&o.facts, &[]),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The changes as indented text lines.
+pub fn render_text(changes: &[TermChange]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in changes {
+        let title = if c.name.is_empty() {
+            c.what.to_string()
+        } else {
+            format!("{} {}", c.what, c.name)
+        };
+        // A section whose only fact is its value: one line.
+        if let [f] = c.facts.as_slice() {
+            if f.key.is_empty() {
+                let line = match (&f.old, &f.new) {
+                    (Some(o), Some(n)) => format!("~ {title}: {o} → {n}"),
+                    (None, Some(n)) => format!("+ {title} = {n}"),
+                    (Some(o), None) => format!("- {title} = {o}"),
+                    (None, None) => format!("~ {title}"),
+                };
+                out.push(line);
+                continue;
+            }
+        }
+        out.push(format!("{} {title}", c.change.mark()));
+        for f in &c.facts {
+            let line = match (&f.old, &f.new, c.change) {
+                (Some(o), Some(n), _) if f.key.is_empty() => format!("{o} → {n}"),
+                (Some(o), Some(n), _) => format!("{}: {o} → {n}", f.key),
+                (None, Some(n), Change::Added) if n.is_empty() => f.key.clone(),
+                (None, Some(n), Change::Added) => format!("{}: {n}", f.key),
+                (Some(o), None, Change::Removed) if o.is_empty() => f.key.clone(),
+                (Some(o), None, Change::Removed) => format!("{}: {o}", f.key),
+                (None, Some(n), _) if n.is_empty() => format!("+ {}", f.key),
+                (None, Some(n), _) => format!("+ {}: {n}", f.key),
+                (Some(o), None, _) if o.is_empty() => format!("- {}", f.key),
+                (Some(o), None, _) => format!("- {}: {o}", f.key),
+                (None, None, _) => f.key.clone(),
+            };
+            out.push(format!("    {line}"));
+        }
+    }
+    out
+}
+
+/// The changes as JSON.
+pub fn to_json(changes: &[TermChange]) -> serde_json::Value {
+    serde_json::Value::Array(
+        changes
+            .iter()
+            .map(|c| {
+                json!({
+                    "what": c.what,
+                    "name": c.name,
+                    "change": c.change.word(),
+                    "facts": c.facts.iter().map(|f| json!({
+                        "key": f.key, "old": f.old, "new": f.new,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}

@@ -7,6 +7,13 @@ fn main() {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("internal error (a bug in merit, please report it): {info}");
     }));
-    let code = std::panic::catch_unwind(merit::cli::main).unwrap_or(merit::cli::exit::INTERNAL);
+    let code = std::panic::catch_unwind(|| {
+        // Lets the test suite prove that an escaped panic exits 70 and writes nothing.
+        if std::env::var_os("MERIT_TEST_INTERNAL_PANIC").is_some() {
+            panic!("panic requested by MERIT_TEST_INTERNAL_PANIC");
+        }
+        merit::cli::main()
+    })
+    .unwrap_or(merit::cli::exit::INTERNAL);
     std::process::exit(code);
 }

@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). The output is the same whatever the number.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Longest record line accepted, in bytes (longer lines are record problems and are never
+    /// held in memory).
+    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_line_bytes)]
+    pub max_line_bytes: usize,
     /// Override a declared `param` for this run (repeatable): `--set min_health=75`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -176,6 +180,7 @@ pub fn run(args: RunArgs) -> i32 {
     eprintln!("merit: evaluating as of {as_of}");
     let mut opts = Options::as_of(as_of);
     opts.threads = threads(args.threads);
+    opts.limits.max_line_bytes = args.max_line_bytes;
     let evaluation = match evaluate(&program, input, &opts) {
         Ok(e) => e,
         Err(e) => {

@@ -62,6 +62,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod eval;
+pub mod fmt;
 pub mod finance;
 pub mod gen;
 pub mod ledger;

@@ -189,6 +189,32 @@ fn hostile_rule_files() {
     assert!(out.contains("M0004") && out.contains("the limit is"), "{out}");
     let (code, out) = run_check("not-utf8.rules", "program \"x\" { currency USD }\u{0}\n");
     assert!(code == 1, "{out}");
+    // Left-nested groups: `((x + 1 + ...) + 1 + ...)` nests as deep as it has operators.
+    let mut e = "1".to_string();
+    for _ in 0..60 {
+        e = format!("({e}{})", " + 1".repeat(500));
+    }
+    let (code, out) = run_check("left-nested.rules", &format!("{header}condition c = {e} > 0\n"));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("M0004") && out.contains("30001 operators"), "{out}");
+    assert!(out.lines().all(|l| l.chars().count() < 400), "long lines are shown as a window");
+}
+
+#[test]
+fn an_expression_at_the_operator_limit_evaluates_on_worker_threads() {
+    let sum = format!("0{}", " + 1".repeat(1000));
+    let program = format!(
+        "program \"Deep\" {{ currency USD timezone \"UTC\" }}\nevents {{ closed_won }}\neligible referral if {sum} > 999\nmilestone won = event closed_won\nreward r on won to referrer {{ cash 10 USD }}\n"
+    );
+    let path = temp("deep-ok.rules");
+    std::fs::write(&path, program).expect("write");
+    let records: String = (0..50).map(|i| good(&format!("R{i}")) + "\n").collect();
+    let o = merit_with_stdin(
+        &["run", &path.display().to_string(), "--records", "-", "--as-of", "2025-12-31", "--threads", "2", "--format", "jsonl"],
+        records.as_bytes(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout.lines().count(), 50);
 }
 
 #[test]

@@ -31,7 +31,10 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
             };
             let (line, col) = file.line_col(label.span.start as usize);
             let (end_line, end_col) = file.line_col(label.span.end as usize);
-            let text = file.line_text(line);
+            let full = file.line_text(line);
+            // Very long lines (generated or hostile files) are shown as a window around the column.
+            let (shown, wcol, wend) = window(full, col, if end_line == line { end_col } else { col + 1 });
+            let text = shown.as_str();
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
             if first {
@@ -43,15 +46,15 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
             let _ = writeln!(out, "{pad} |");
             let _ = writeln!(out, "{line} | {text}");
             let width = if end_line == line {
-                end_col.saturating_sub(col).max(1)
+                wend.saturating_sub(wcol).max(1)
             } else {
-                text.chars().count().saturating_sub(col - 1).max(1)
+                text.chars().count().saturating_sub(wcol.saturating_sub(1)).max(1)
             };
             let mark = if label.primary { "^" } else { "-" };
             let underline = mark.repeat(width);
             let lead: String = text
                 .chars()
-                .take(col - 1)
+                .take(wcol.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             let note = if label.message.is_empty() {
@@ -77,6 +80,31 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
         if warnings == 1 { "" } else { "s" }
     );
     out
+}
+
+/// Longest source line shown whole; longer ones are cut to a window around the mark.
+const MAX_SHOWN: usize = 160;
+
+/// The part of `line` to show, with the column and end column adjusted to it.
+fn window(line: &str, col: usize, end_col: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= MAX_SHOWN {
+        return (line.to_string(), col, end_col);
+    }
+    let start = col.saturating_sub(1).saturating_sub(MAX_SHOWN / 2);
+    let end = (start + MAX_SHOWN).min(chars.len());
+    let mut shown: String = chars.get(start..end).map(|c| c.iter().collect()).unwrap_or_default();
+    let mut shift = start;
+    if start > 0 {
+        shown.insert(0, '…');
+        shift = shift.saturating_sub(1);
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    let new_col = col.saturating_sub(shift).max(1);
+    let new_end = end_col.saturating_sub(shift).min(new_col + MAX_SHOWN).max(new_col + 1);
+    (shown, new_col, new_end)
 }
 
 #[derive(Serialize)]

@@ -64,6 +64,9 @@ pub struct Evaluation {
     pub coverage: Option<Coverage>,
 }
 
+/// Stack size of worker threads (virtual memory; only what is used is committed).
+const WORKER_STACK: usize = 64 << 20;
+
 /// Records per unit of work handed to a thread.
 const CHUNK: usize = 2048;
 
@@ -112,18 +115,27 @@ pub fn evaluate(
             let (to_main, results) = mpsc::channel::<(Vec<Judged>, Vec<RecordProblem>)>();
             for _ in 0..threads {
                 let (rx, tx, work) = (&from_reader, to_main.clone(), &work);
-                s.spawn(move || loop {
-                    let chunk = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok(chunk) = chunk else { return };
-                    let (mut j, mut p) = (Vec::new(), Vec::new());
-                    work.run(chunk, &mut j, &mut p);
-                    if tx.send((j, p)).is_err() {
-                        return;
-                    }
-                });
+                // A generous stack: expressions may nest about a thousand deep (see syntax limits).
+                let spawned = std::thread::Builder::new()
+                    .name("merit-worker".into())
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(s, move || loop {
+                        let chunk = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(chunk) = chunk else { return };
+                        let (mut j, mut p) = (Vec::new(), Vec::new());
+                        work.run(chunk, &mut j, &mut p);
+                        if tx.send((j, p)).is_err() {
+                            return;
+                        }
+                    });
+                if let Err(e) = spawned {
+                    return Err(std::io::Error::other(format!(
+                        "cannot start a worker thread: {e}"
+                    )));
+                }
             }
             drop(to_main);
             let mut chunk = Vec::with_capacity(CHUNK);

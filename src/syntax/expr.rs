@@ -34,25 +34,63 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
-/// The most operators of one expression: keeps Pratt's recursion on a bounded stack.
-const MAX_OPERATORS: usize = 512;
+/// The most operators in one expression, nested groups included. A chain of `n` operators
+/// nests `n` deep (`((a + b) + c) + ...`), so this bounds the depth of every recursion over the
+/// syntax tree (checking, evaluating, formatting, dropping).
+const MAX_OPERATORS: usize = 1024;
+
+fn is_operator(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::op_or
+            | Rule::op_and
+            | Rule::op_not
+            | Rule::op_neg
+            | Rule::op_eq
+            | Rule::op_ne
+            | Rule::op_le
+            | Rule::op_ge
+            | Rule::op_lt
+            | Rule::op_gt
+            | Rule::op_in
+            | Rule::op_not_in
+            | Rule::op_add
+            | Rule::op_sub
+            | Rule::op_mul
+            | Rule::op_div
+            | Rule::op_of
+            | Rule::op_is_present
+            | Rule::op_is_missing
+    )
+}
 
 impl Lower {
     /// `expr`.
     pub(super) fn expr(&self, p: P) -> Option<Expr> {
         let span = self.span(&p);
-        let pairs = p.into_inner();
-        if pairs.len() > MAX_OPERATORS * 2 {
-            self.report(
-                Diagnostic::new(
-                    Code::Limit,
-                    format!("this expression has more than {MAX_OPERATORS} operators"),
-                    span,
-                )
-                .help("name parts of it with `condition`"),
-            );
-            return None;
+        if self.expr_depth.get() == 0 {
+            // Counted once per outermost expression, without recursion.
+            let operators = p.clone().into_inner().flatten().filter(|x| is_operator(x.as_rule())).count();
+            if operators > MAX_OPERATORS {
+                self.report(
+                    Diagnostic::new(
+                        Code::Limit,
+                        format!("this expression has {operators} operators; the limit is {MAX_OPERATORS}"),
+                        span,
+                    )
+                    .help("name parts of it with `condition`"),
+                );
+                return None;
+            }
         }
+        self.expr_depth.set(self.expr_depth.get() + 1);
+        let result = self.expr_inner(p);
+        self.expr_depth.set(self.expr_depth.get().saturating_sub(1));
+        result
+    }
+
+    fn expr_inner(&self, p: P) -> Option<Expr> {
+        let pairs = p.into_inner();
         pratt()
             .map_primary(|prim| self.primary(prim))
             .map_prefix(|op, rhs| {

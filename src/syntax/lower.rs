@@ -20,6 +20,8 @@ pub(super) type P<'i> = Pair<'i, Rule>;
 pub(super) struct Lower {
     pub(super) file: FileId,
     diags: RefCell<Vec<Diagnostic>>,
+    /// How many `expr` lowerings are under way (0 outside expressions).
+    pub(super) expr_depth: std::cell::Cell<usize>,
 }
 
 impl Lower {
@@ -27,6 +29,7 @@ impl Lower {
         Lower {
             file,
             diags: RefCell::new(Vec::new()),
+            expr_depth: std::cell::Cell::new(0),
         }
     }
 

@@ -74,6 +74,7 @@ pub mod records;
 pub mod scenario;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 pub mod time;
 pub mod value;
 

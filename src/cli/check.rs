@@ -1,7 +1,7 @@
 //! `merit check FILE...`.
 
 use super::exit;
-use crate::diagnostics::{render_github, render_json, render_text, Diagnostic};
+use crate::diagnostics::{render_github, render_json, render_sarif, render_text, Diagnostic};
 use std::path::PathBuf;
 
 /// Diagnostic output formats.
@@ -13,6 +13,8 @@ pub enum DiagFormat {
     Json,
     /// GitHub Actions annotations.
     Github,
+    /// SARIF 2.1.0 (code scanning), one log for all files.
+    Sarif,
 }
 
 /// Arguments of `merit check`.
@@ -41,6 +43,7 @@ pub(crate) fn load(path: &PathBuf) -> Result<crate::check::Checked, String> {
 pub fn run(args: CheckArgs) -> i32 {
     let mut failed = false;
     let mut json_docs = Vec::new();
+    let mut checked_all = Vec::new();
     for path in &args.files {
         let checked = match load(path) {
             Ok(c) => c,
@@ -63,6 +66,10 @@ pub fn run(args: CheckArgs) -> i32 {
             }
             DiagFormat::Json => json_docs.push(render_json(diags, &checked.sources)),
             DiagFormat::Github => print!("{}", render_github(diags, &checked.sources)),
+            DiagFormat::Sarif => {}
+        }
+        if args.format == DiagFormat::Sarif {
+            checked_all.push(checked);
         }
     }
     if args.format == DiagFormat::Json {
@@ -78,6 +85,13 @@ pub fn run(args: CheckArgs) -> i32 {
                     .join(",")
             );
         }
+    }
+    if args.format == DiagFormat::Sarif {
+        let programs: Vec<(&[Diagnostic], &crate::source::SourceMap)> = checked_all
+            .iter()
+            .map(|c| (c.diagnostics.as_slice(), &c.sources))
+            .collect();
+        print!("{}", render_sarif(&programs));
     }
     if failed {
         exit::FAILED

@@ -7,9 +7,11 @@
 
 pub mod codes;
 mod render;
+mod sarif;
 
 pub use codes::Code;
 pub use render::{render_github, render_json, render_text};
+pub use sarif::render_sarif;
 
 use crate::source::Span;
 use serde::Serialize;

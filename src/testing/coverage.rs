@@ -1,0 +1,242 @@
+//! Rule coverage of a program by its tests.
+//!
+//! The items come from the checked program: each reward, each tier band (`rule / band`), each
+//! milestone (reached, and not reached), each eligibility, reject and `only if` condition
+//! (true, and false). The counts come from the evaluator's [`Coverage`], summed over the tests
+//! that ran the program. Percentages are integer arithmetic: `covered * 1000 / total` tenths,
+//! and a threshold of N percent holds when `covered * 100 >= N * total`.
+
+use crate::eval::coverage::{Branches, Coverage};
+use crate::ledger::Line;
+use crate::program::{AmountDef, Program};
+use serde::Serialize;
+
+/// Which part of the program an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    /// A reward rule: produced at least one line.
+    Reward,
+    /// A tier band: at least one line fell in it.
+    Band,
+    /// A milestone: reached, and not reached.
+    Milestone,
+    /// An eligibility, reject or `only if` condition: true, and false.
+    Condition,
+}
+
+impl Group {
+    /// The word shown in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Group::Reward => "reward",
+            Group::Band => "band",
+            Group::Milestone => "milestone",
+            Group::Condition => "condition",
+        }
+    }
+}
+
+/// One outcome that can be exercised (a branch), and how often it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Part {
+    /// `lines`, `reached`, `missed`, `true`, `false`.
+    pub name: &'static str,
+    /// Times exercised.
+    pub count: u64,
+}
+
+/// One item of the program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    /// Its kind.
+    pub group: Group,
+    /// Its label (`bill_credit`, `closed_won_cash / below 50000`, `eligible referrer: ...`).
+    pub label: String,
+    /// Its outcomes; `None` when the run did not collect this kind (not counted).
+    pub parts: Option<Vec<Part>>,
+}
+
+/// A program's coverage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProgramCoverage {
+    /// The program's path, as shown.
+    pub program: String,
+    /// Items, in program order: rewards and their bands, milestones, conditions.
+    pub items: Vec<Item>,
+    /// Branches exercised.
+    pub covered: u64,
+    /// Branches in all.
+    pub total: u64,
+    /// `covered / total` as a percentage with one decimal, computed from integers (floor).
+    pub percent: String,
+    /// Whether milestones and conditions were collected.
+    pub conditions_collected: bool,
+}
+
+impl ProgramCoverage {
+    /// Whether coverage is at least `threshold` percent.
+    pub fn meets(&self, threshold: u64) -> bool {
+        meets(self.covered, self.total, threshold)
+    }
+}
+
+/// `covered * 100 >= threshold * total`, in integers (wide enough never to overflow).
+pub fn meets(covered: u64, total: u64, threshold: u64) -> bool {
+    u128::from(covered) * 100 >= u128::from(threshold) * u128::from(total)
+}
+
+/// `covered / total` in percent, one decimal, rounded down; `100.0` when there is nothing.
+pub fn percent(covered: u64, total: u64) -> String {
+    if total == 0 {
+        return "100.0".to_string();
+    }
+    let tenths = u128::from(covered) * 1000 / u128::from(total);
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// Coverage counts summed over runs; conditions and milestones `None` when a run did not
+/// collect them (then rewards and bands come from the ledger lines).
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    counts: Coverage,
+    collected: bool,
+    runs: u64,
+}
+
+impl Tally {
+    /// Adds one run: its collected coverage, or (when there is none) its ledger lines.
+    pub fn add(&mut self, collected: Option<&Coverage>, lines: &[Line]) {
+        let first = self.runs == 0;
+        self.runs += 1;
+        match collected {
+            Some(c) => {
+                self.collected = first || self.collected;
+                self.counts.merge(c);
+            }
+            None => {
+                self.collected = false;
+                let mut c = Coverage::default();
+                for l in lines.iter().filter(|l| l.reverses.is_none()) {
+                    *c.rewards.entry(l.rule.clone()).or_default() += 1;
+                    if let Some(t) = &l.tier {
+                        *c.bands.entry(format!("{} / {t}", l.rule)).or_default() += 1;
+                    }
+                }
+                self.counts.merge(&c);
+            }
+        }
+    }
+
+    /// The program's coverage by these runs.
+    pub fn report(&self, program_name: &str, program: &Program) -> ProgramCoverage {
+        // No run at all: nothing was exercised, which is known (0 of everything).
+        let collected = self.runs == 0 || self.collected;
+        let c = &self.counts;
+        let mut items = Vec::new();
+        let lines = |n: u64| {
+            Some(vec![Part {
+                name: "lines",
+                count: n,
+            }])
+        };
+        let branch = |b: Option<&Branches>, yes: &'static str, no: &'static str| {
+            let b = b.copied().unwrap_or_default();
+            collected.then(|| {
+                vec![
+                    Part {
+                        name: yes,
+                        count: b.hit,
+                    },
+                    Part {
+                        name: no,
+                        count: b.miss,
+                    },
+                ]
+            })
+        };
+        for r in &program.rewards {
+            items.push(Item {
+                group: Group::Reward,
+                label: r.name.clone(),
+                parts: lines(c.rewards.get(&r.name).copied().unwrap_or(0)),
+            });
+            let bands = match &r.amount {
+                AmountDef::Tiers { bands, .. } | AmountDef::CountTiers { bands, .. } => {
+                    bands.as_slice()
+                }
+                _ => &[],
+            };
+            for b in bands {
+                let label = format!("{} / {}", r.name, b.label);
+                let n = c.bands.get(&label).copied().unwrap_or(0);
+                items.push(Item {
+                    group: Group::Band,
+                    label,
+                    parts: lines(n),
+                });
+            }
+        }
+        for m in &program.milestones {
+            items.push(Item {
+                group: Group::Milestone,
+                label: m.name.clone(),
+                parts: branch(c.milestones.get(&m.name), "reached", "missed"),
+            });
+        }
+        let mut condition = |label: String| {
+            let parts = branch(c.conditions.get(&label), "true", "false");
+            items.push(Item {
+                group: Group::Condition,
+                label,
+                parts,
+            });
+        };
+        for t in &program.eligibility {
+            condition(format!("eligible {}: {}", t.name, t.text));
+        }
+        for t in &program.rejects {
+            condition(format!("reject {}: {}", t.name, t.text));
+        }
+        for r in &program.rewards {
+            for t in &r.only_if {
+                condition(format!("only if {}: {}", r.name, t.text));
+            }
+        }
+        let (mut covered, mut total) = (0u64, 0u64);
+        for part in items.iter().filter_map(|i| i.parts.as_ref()).flatten() {
+            total += 1;
+            if part.count > 0 {
+                covered += 1;
+            }
+        }
+        ProgramCoverage {
+            program: program_name.to_string(),
+            items,
+            covered,
+            total,
+            percent: percent(covered, total),
+            conditions_collected: collected,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_are_integer_arithmetic() {
+        assert_eq!(percent(2, 3), "66.6");
+        assert_eq!(percent(1, 3), "33.3");
+        assert_eq!(percent(9999, 10000), "99.9");
+        assert_eq!(percent(0, 7), "0.0");
+        assert_eq!(percent(0, 0), "100.0");
+        assert!(meets(2, 3, 66));
+        assert!(!meets(2, 3, 67));
+        assert!(meets(4, 5, 80));
+        assert!(!meets(u64::MAX / 50, u64::MAX / 10, 21));
+        assert!(meets(u64::MAX / 5, u64::MAX, 19));
+        assert_eq!(percent(u64::MAX - 1, u64::MAX), "99.9");
+    }
+}

@@ -72,3 +72,17 @@ fn the_readme_program_checks_clean() {
         merit::diagnostics::render_text(&checked.diagnostics, &checked.sources)
     );
 }
+
+#[test]
+fn the_examples_are_formatted() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_merit"))
+        .args(["fmt", "--check", "rules-examples/"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("merit runs");
+    assert!(
+        out.status.success(),
+        "run `merit fmt rules-examples/`:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

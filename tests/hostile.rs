@@ -91,6 +91,7 @@ fn numbers_that_are_not_exact_amounts() {
         ("29-decimals", r#""0.12345678901234567890123456789""#, "cannot be held exactly"),
         ("beyond-decimal-range", r#""99999999999999999999999999999999""#, "cannot be held exactly"),
         ("more-decimals-than-usd", r#""10.001""#, "more decimals than USD allows"),
+        ("beyond-the-largest-amount", r#""100000000000000000000.00""#, "beyond the largest amount merit accepts"),
     ];
     for (name, amount, msg) in cases {
         let line = with_amount("H1", amount);

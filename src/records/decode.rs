@@ -257,6 +257,19 @@ pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
     })
 }
 
+/// The largest magnitude of a number or amount read from a record (exclusive): 10^18. Totals of
+/// billions of lines of such amounts still fit exactly in a Decimal, so sums, caps and budgets
+/// can never overflow.
+pub const MAX_MAGNITUDE: Decimal = Decimal::from_parts(2_808_348_672, 232_830_643, 0, false, 0);
+
+fn within_limit(n: Decimal) -> Result<Decimal, String> {
+    if n.abs() >= MAX_MAGNITUDE {
+        Err(format!("{n} is beyond the largest amount merit accepts (10^18)"))
+    } else {
+        Ok(n)
+    }
+}
+
 fn json_string(raw: &str) -> Result<String, String> {
     serde_json::from_str::<String>(raw)
         .map_err(|_| format!("expected text, found {}", describe(raw)))
@@ -284,13 +297,14 @@ fn convert(
         return Ok(None);
     }
     let number = |raw: &str| -> Result<Decimal, String> {
-        if raw.starts_with('"') {
+        let n = if raw.starts_with('"') {
             parse_decimal(&json_string(raw)?)
         } else if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
             parse_decimal(raw)
         } else {
             Err(format!("expected a number, found {}", describe(raw)))
-        }
+        }?;
+        within_limit(n)
     };
     Ok(Some(match ty {
         Type::Text => Value::Text(Arc::from(json_string(raw)?)),
@@ -526,5 +540,18 @@ impl<'de> Visitor<'de> for EventSeed {
             out.push((key, v.get()));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn the_magnitude_limit_is_ten_to_the_eighteenth() {
+        assert_eq!(MAX_MAGNITUDE, Decimal::from(1_000_000_000_000_000_000u64));
+        assert!(within_limit(Decimal::from(999_999_999_999_999_999u64)).is_ok());
+        assert!(within_limit(MAX_MAGNITUDE).is_err());
+        assert!(within_limit(-MAX_MAGNITUDE).is_err());
     }
 }

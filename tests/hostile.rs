@@ -233,3 +233,15 @@ fn an_escaped_panic_is_an_internal_error_with_exit_70_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("internal error"));
     assert!(!out_file.exists());
 }
+
+#[test]
+fn a_computed_reward_beyond_the_largest_amount_is_a_record_problem() {
+    let program = "program \"Big\" { currency USD timezone \"UTC\" }\nfields { deal.amount: money }\nevents { won }\nmilestone m = event won\nreward r on m to referrer { cash deal.amount * 1000000 }\n";
+    let path = temp("big.rules");
+    std::fs::write(&path, program).expect("write");
+    let rec = r#"{"id":"X1","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"A"},"referee":{"id":"B"},"deal":{"amount":"900000000000000.00","currency":"USD"},"events":[{"kind":"won","at":"2025-01-02T00:00:00Z"}]}"#;
+    let o = merit_with_stdin(&["run", &path.display().to_string(), "--records", "-", "--as-of", "2025-12-31"], rec.as_bytes());
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("record X1") && o.stderr.contains("beyond the largest amount"), "{}", o.stderr);
+    assert!(!o.stderr.contains("internal error"));
+}

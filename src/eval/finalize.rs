@@ -383,6 +383,14 @@ pub(crate) fn finalize(
                 continue;
             }
         };
+        // Like record amounts, a line stays below 10^18 so totals can never overflow.
+        if let Some(big) = amount.or(quantity).filter(|a| a.abs() >= crate::records::MAX_MAGNITUDE) {
+            problems.push(line_problem(
+                &c,
+                format!("`{}` would pay {big}, beyond the largest amount merit pays (10^18)", reward.name),
+            ));
+            continue;
+        }
         let earned_day = local_date(&c.earned_at, tz);
         let mut capped = false;
         for (ci, cap) in reward.caps.iter().enumerate() {

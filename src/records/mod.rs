@@ -7,7 +7,7 @@
 
 mod decode;
 
-pub use decode::{decode_line, Decoder};
+pub use decode::{decode_line, Decoder, MAX_MAGNITUDE};
 
 use crate::time::Instant;
 use crate::value::Value;

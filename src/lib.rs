@@ -69,6 +69,7 @@ pub mod ledger;
 pub mod money;
 pub mod output;
 pub mod program;
+pub mod rates;
 pub mod reconcile;
 pub mod records;
 pub mod scenario;

@@ -162,6 +162,8 @@ pub enum Func {
     Lower,
     /// Whole local calendar days from the first date to the second.
     DaysBetween,
+    /// Converts money into a rates table's currency, by index into [`Program::rates`].
+    Convert(usize),
 }
 
 /// Aggregates over events.
@@ -262,6 +264,17 @@ pub struct WindowDef {
     pub from: NaiveDate,
     /// Last day (inclusive).
     pub to: NaiveDate,
+}
+
+/// `rates name in CUR`: exchange rates supplied as input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatesDef {
+    /// Name.
+    pub name: String,
+    /// The currency the rates convert into.
+    pub currency: Currency,
+    /// Units of `currency` for one unit of each other currency; `None` until supplied.
+    pub table: Option<std::collections::BTreeMap<Currency, Decimal>>,
 }
 
 /// `duplicates by key keep first|last`.
@@ -583,6 +596,8 @@ pub struct Program {
     pub conditions: Vec<Test>,
     /// Windows.
     pub windows: Vec<WindowDef>,
+    /// Exchange-rate tables (filled in with [`Program::with_rates`] before a run).
+    pub rates: Vec<RatesDef>,
     /// Eligibility tests (all must hold).
     pub eligibility: Vec<Test>,
     /// Reject rules.
@@ -596,6 +611,36 @@ pub struct Program {
 }
 
 impl Program {
+    /// Supplies the exchange rates for the table `name` (see `crate::rates::parse`).
+    pub fn with_rates(
+        &mut self,
+        name: &str,
+        table: std::collections::BTreeMap<Currency, Decimal>,
+    ) -> Result<(), String> {
+        let names: Vec<String> = self.rates.iter().map(|r| r.name.clone()).collect();
+        match self.rates.iter_mut().find(|r| r.name == name) {
+            Some(r) => {
+                r.table = Some(table);
+                Ok(())
+            }
+            None => Err(format!(
+                "the program declares no rates `{name}`{}",
+                crate::diagnostics::did_you_mean(name, names.iter().map(String::as_str))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default()
+            )),
+        }
+    }
+
+    /// Rates tables the program declares but that were not supplied.
+    pub fn missing_rates(&self) -> Vec<&str> {
+        self.rates
+            .iter()
+            .filter(|r| r.table.is_none())
+            .map(|r| r.name.as_str())
+            .collect()
+    }
+
     /// A parameter's index by name.
     pub fn param(&self, name: &str) -> Option<usize> {
         self.params.iter().position(|p| p.name == name)

@@ -185,6 +185,19 @@ impl<'a> Checker<'a> {
                 }
                 Item::Window(w) if declare(self, &w.name, NameRef::Window(nw)) => nw += 1,
                 Item::Table(t) if declare(self, &t.name, NameRef::Table(nt)) => nt += 1,
+                Item::Rates(r) => {
+                    let i = self.rates.len();
+                    if declare(self, &r.name, NameRef::Rates(i)) {
+                        let currency = self
+                            .currency(&r.currency)
+                            .unwrap_or(crate::money::Currency::USD);
+                        self.rates.push(RatesDef {
+                            name: r.name.text.clone(),
+                            currency,
+                            table: None,
+                        });
+                    }
+                }
                 Item::Milestone(m) => {
                     let i = self.milestone_ast.len();
                     if declare(self, &m.name, NameRef::Milestone(i)) {
@@ -583,6 +596,7 @@ impl<'a> Checker<'a> {
                     NameRef::Window(_) => "a window",
                     NameRef::Table(_) => "a table",
                     NameRef::Milestone(_) => "a milestone",
+                    NameRef::Rates(_) => "a rates table",
                 };
                 self.report(
                     Diagnostic::new(

@@ -137,6 +137,20 @@ impl<'a> Checker<'a> {
                         (Expr::Table(i), ty)
                     }
                     NameRef::Milestone(i) => (Expr::MilestoneAt(i), Type::DateTime),
+                    NameRef::Rates(_) => {
+                        self.report(
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                format!("`{}` is a rates table, not a value", p.dotted()),
+                                p.span,
+                            )
+                            .help(format!(
+                                "convert an amount with it: `convert(deal.amount, {})`",
+                                p.dotted()
+                            )),
+                        );
+                        ERR
+                    }
                 };
             }
         }
@@ -416,6 +430,9 @@ impl<'a> Checker<'a> {
         if let Some(agg) = agg {
             return self.aggregate(func, agg, args);
         }
+        if func.text == "convert" {
+            return self.convert(func, args, ek);
+        }
         let (f, arity) = match func.text.as_str() {
             "domain" => (Func::Domain, 1),
             "lower" => (Func::Lower, 1),
@@ -425,6 +442,7 @@ impl<'a> Checker<'a> {
                     "domain",
                     "lower",
                     "days_between",
+                    "convert",
                     "count",
                     "sum",
                     "min",
@@ -464,6 +482,7 @@ impl<'a> Checker<'a> {
             let ok = match f {
                 Func::Domain | Func::Lower => t.is_text(),
                 Func::DaysBetween => matches!(t, Type::Date | Type::DateTime),
+                Func::Convert(_) => matches!(t, Type::Money(_)),
             };
             if t == Type::Error {
                 return ERR;
@@ -481,6 +500,7 @@ impl<'a> Checker<'a> {
         let ty = match f {
             Func::Domain | Func::Lower => Type::Text,
             Func::DaysBetween => Type::Number,
+            Func::Convert(_) => Type::Money(None),
         };
         (
             Expr::Call {
@@ -488,6 +508,72 @@ impl<'a> Checker<'a> {
                 args: compiled,
             },
             ty,
+        )
+    }
+
+    /// `convert(amount, rates)`: money into the rates table's currency.
+    fn convert(
+        &mut self,
+        func: &ast::Name,
+        args: &[ast::CallArg],
+        ek: Option<usize>,
+    ) -> (Expr, Type) {
+        let usage = |cx: &mut Checker<'a>| {
+            cx.report(
+                Diagnostic::new(
+                    Code::UnknownFunction,
+                    "`convert` takes an amount and a rates table",
+                    func.span,
+                )
+                .help("declare `rates fx in USD` and write `convert(deal.amount, fx)`"),
+            );
+            ERR
+        };
+        let [amount, table] = args else {
+            return usage(self);
+        };
+        if amount.within.is_some() || table.within.is_some() {
+            return usage(self);
+        }
+        let ExprKind::Path(p) = &table.expr.kind else {
+            return usage(self);
+        };
+        let Some(NameRef::Rates(i)) = p.parts.first().and_then(|n| self.names.get(n)).copied()
+        else {
+            let names: Vec<String> = self.rates.iter().map(|r| r.name.clone()).collect();
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownName,
+                    format!("`{}` is not a rates table", p.dotted()),
+                    p.span,
+                )
+                .maybe_help(
+                    did_you_mean(&p.dotted(), names.iter().map(String::as_str))
+                        .or_else(|| Some("declare it: `rates fx in USD`".into())),
+                ),
+            );
+            return ERR;
+        };
+        self.lint_facts.used.insert(NameRef::Rates(i).key());
+        let (x, t) = self.expr(&amount.expr, ek);
+        if t == Type::Error {
+            return ERR;
+        }
+        if !matches!(t, Type::Money(_)) {
+            self.report(Diagnostic::new(
+                Code::TypeMismatch,
+                format!("only money can be converted; this is {}", t.a()),
+                amount.expr.span,
+            ));
+            return ERR;
+        }
+        let currency = self.rates.get(i).map(|r| r.currency);
+        (
+            Expr::Call {
+                func: Func::Convert(i),
+                args: vec![x],
+            },
+            Type::Money(currency),
         )
     }
 

@@ -45,6 +45,7 @@ pub(crate) enum NameRef {
     Window(usize),
     Table(usize),
     Milestone(usize),
+    Rates(usize),
 }
 
 /// Checks a parsed program.
@@ -100,6 +101,7 @@ impl NameRef {
             NameRef::Window(i) => (2, i),
             NameRef::Table(i) => (3, i),
             NameRef::Milestone(i) => (4, i),
+            NameRef::Rates(i) => (5, i),
         }
     }
 }
@@ -120,6 +122,7 @@ pub(crate) struct Checker<'a> {
     pub(crate) condition_stack: Vec<usize>,
     pub(crate) milestones: Vec<MilestoneDef>,
     pub(crate) milestone_ast: Vec<&'a ast::Milestone>,
+    pub(crate) rates: Vec<RatesDef>,
     pub(crate) default_currency: Option<Currency>,
     pub(crate) lint_facts: LintFacts,
 }
@@ -141,6 +144,7 @@ impl<'a> Checker<'a> {
             condition_stack: Vec::new(),
             milestones: Vec::new(),
             milestone_ast: Vec::new(),
+            rates: Vec::new(),
             default_currency: None,
             lint_facts: LintFacts::default(),
         }
@@ -212,6 +216,7 @@ impl<'a> Checker<'a> {
                 .flatten()
                 .collect(),
             windows: std::mem::take(&mut self.windows),
+            rates: std::mem::take(&mut self.rates),
             eligibility,
             rejects,
             duplicates,

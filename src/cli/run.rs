@@ -42,6 +42,9 @@ pub struct RunArgs {
     /// Override a declared `param` for this run (repeatable): `--set min_health=75`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
+    /// Exchange rates for a `rates NAME in CUR` table (repeatable): `--rates fx=rates.json`.
+    #[arg(long = "rates", value_name = "NAME=FILE")]
+    pub rates: Vec<String>,
     /// A ledger written earlier (JSON or JSON Lines; repeatable): emit only what changed since.
     #[arg(long, value_name = "LEDGER")]
     pub already_paid: Vec<PathBuf>,
@@ -64,6 +67,9 @@ pub struct ExplainArgs {
     /// Override a declared `param` (repeatable): `--set min_health=75`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
+    /// Exchange rates for a `rates NAME in CUR` table (repeatable): `--rates fx=rates.json`.
+    #[arg(long = "rates", value_name = "NAME=FILE")]
+    pub rates: Vec<String>,
 }
 
 fn threads(n: Option<usize>) -> usize {
@@ -77,7 +83,11 @@ fn threads(n: Option<usize>) -> usize {
 
 /// Loads and checks a program and applies `--set` overrides; prints diagnostics and returns
 /// the exit code on failure.
-fn program(path: &PathBuf, set: &[String]) -> Result<crate::program::Program, i32> {
+fn program(
+    path: &PathBuf,
+    set: &[String],
+    rates: &[String],
+) -> Result<crate::program::Program, i32> {
     let checked = load(path).map_err(|m| {
         eprintln!("error: {m}");
         exit::USAGE
@@ -86,7 +96,21 @@ fn program(path: &PathBuf, set: &[String]) -> Result<crate::program::Program, i3
     if !checked.diagnostics.is_empty() && !warnings_only {
         eprint!("{}", render_text(&checked.diagnostics, &checked.sources));
     }
-    let program = checked.program.ok_or(exit::FAILED)?;
+    let mut program = checked.program.ok_or(exit::FAILED)?;
+    for r in rates {
+        let Some((name, file)) = r.split_once('=') else {
+            eprintln!("error: --rates takes NAME=FILE, got `{r}`");
+            return Err(exit::USAGE);
+        };
+        let table = super::read_input(&PathBuf::from(file))
+            .map_err(|e| format!("cannot read {file}: {e}"))
+            .and_then(|t| crate::rates::parse(&t).map_err(|e| format!("{file}: {e}")))
+            .and_then(|t| program.with_rates(name, t));
+        if let Err(e) = table {
+            eprintln!("error: --rates: {e}");
+            return Err(exit::USAGE);
+        }
+    }
     if set.is_empty() {
         return Ok(program);
     }
@@ -168,7 +192,7 @@ fn open(path: &PathBuf) -> Result<Box<dyn std::io::BufRead>, i32> {
 
 /// Runs `merit run`.
 pub fn run(args: RunArgs) -> i32 {
-    let program = match program(&args.program, &args.set) {
+    let program = match program(&args.program, &args.set, &args.rates) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -184,7 +208,11 @@ pub fn run(args: RunArgs) -> i32 {
     let evaluation = match evaluate(&program, input, &opts) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: reading records: {e}");
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                eprintln!("error: {e}");
+            } else {
+                eprintln!("error: reading records: {e}");
+            }
             return exit::USAGE;
         }
     };
@@ -239,7 +267,7 @@ pub fn run(args: RunArgs) -> i32 {
 
 /// Runs `merit explain`.
 pub fn explain(args: ExplainArgs) -> i32 {
-    let program = match program(&args.program, &args.set) {
+    let program = match program(&args.program, &args.set, &args.rates) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -253,7 +281,11 @@ pub fn explain(args: ExplainArgs) -> i32 {
     let evaluation = match evaluate(&program, input, &opts) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: reading records: {e}");
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                eprintln!("error: {e}");
+            } else {
+                eprintln!("error: reading records: {e}");
+            }
             return exit::USAGE;
         }
     };

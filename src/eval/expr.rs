@@ -228,6 +228,9 @@ impl Ctx<'_> {
             }
             Expr::Call { func, args } => {
                 let vals: Vec<Value> = args.iter().map(|a| self.need(a)).collect::<R<_>>()?;
+                if let Func::Convert(i) = func {
+                    return self.convert(*i, &vals).map(Some);
+                }
                 call(*func, &vals, self.program.tz)?
             }
             Expr::Aggregate {
@@ -263,6 +266,46 @@ impl Ctx<'_> {
                 return aggregate(*func, *attr, events);
             }
         }))
+    }
+
+    /// `convert(amount, rates)`: the amount times the supplied rate, exactly (rounded later,
+    /// once, with the line).
+    fn convert(&self, i: usize, vals: &[Value]) -> R<Value> {
+        let r = self
+            .program
+            .rates
+            .get(i)
+            .ok_or_else(|| EvalError::new(None, "unknown rates"))?;
+        let Some(Value::Money(m)) = vals.first() else {
+            return Err(EvalError::new(None, "only money can be converted"));
+        };
+        if m.currency == r.currency {
+            return Ok(Value::Money(*m));
+        }
+        let table = r.table.as_ref().ok_or_else(|| {
+            EvalError::new(
+                None,
+                format!("no exchange rates were supplied for `{}`", r.name),
+            )
+        })?;
+        let rate = table.get(&m.currency).ok_or_else(|| {
+            EvalError::new(
+                None,
+                format!("the rates `{}` have no rate for {}", r.name, m.currency),
+            )
+        })?;
+        let amount = m.amount.checked_mul(*rate).ok_or_else(overflow)?;
+        let converted = Money {
+            amount,
+            currency: r.currency,
+        };
+        self.note(|| {
+            format!(
+                "convert {m} at {rate} {} per {}: {converted}",
+                r.currency, m.currency
+            )
+        });
+        Ok(Value::Money(converted))
     }
 
     fn table(&self, i: usize) -> R<Value> {

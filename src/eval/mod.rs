@@ -76,6 +76,17 @@ pub fn evaluate(
     input: impl BufRead,
     opts: &Options,
 ) -> std::io::Result<Evaluation> {
+    let missing = program.missing_rates();
+    if !missing.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "the program converts currencies with rates `{}`, which were not supplied (merit run --rates {}=FILE)",
+                missing.join("`, `"),
+                missing.first().copied().unwrap_or("NAME")
+            ),
+        ));
+    }
     let as_of_end = end_of_day(opts.as_of, program.tz).ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,

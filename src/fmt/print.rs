@@ -53,6 +53,7 @@ fn item_span(item: &Item) -> Option<Span> {
         Item::Eligible(e) => e.span,
         Item::Reject(r) => r.span,
         Item::Duplicates(d) => d.span,
+        Item::Rates(r) => r.span,
         Item::Milestone(m) => m.span,
         Item::Reward(r) => r.span,
     })
@@ -167,6 +168,10 @@ impl<'s, 'a> Printer<'s, 'a> {
             }
             Item::Duplicates(d) => {
                 let text = format!("duplicates by {} keep {}", d.key.dotted(), d.keep.text);
+                self.push(0, text, lo, hi, Blank::Always);
+            }
+            Item::Rates(r) => {
+                let text = format!("rates {} in {}", r.name.text, r.currency.text);
                 self.push(0, text, lo, hi, Blank::Always);
             }
             Item::Milestone(m) => self.milestone(m, lo, hi),

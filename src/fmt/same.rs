@@ -138,6 +138,15 @@ fn item(it: &mut Item) {
             path(key);
             name(keep);
         }
+        Item::Rates(Rates {
+            name: n,
+            currency,
+            span: s,
+        }) => {
+            span(s);
+            name(n);
+            name(currency);
+        }
         Item::Milestone(Milestone {
             name: n,
             each: _,

@@ -66,6 +66,8 @@ pub enum Item {
     Reject(Reject),
     /// `duplicates by path keep first|last`.
     Duplicates(Duplicates),
+    /// `rates fx in USD`.
+    Rates(Rates),
     /// `milestone name = ...`.
     Milestone(Milestone),
     /// `reward name on milestone to recipient { ... }`.
@@ -284,6 +286,17 @@ pub struct Duplicates {
     pub key: Path,
     /// `first` or `last`, as written.
     pub keep: Name,
+    /// Where.
+    pub span: Span,
+}
+
+/// `rates name in CUR`: exchange rates into `CUR`, supplied as input when the program runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rates {
+    /// The name used in `convert(amount, name)`.
+    pub name: Name,
+    /// The currency the rates convert into, as written.
+    pub currency: Name,
     /// Where.
     pub span: Span,
 }

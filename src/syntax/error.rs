@@ -21,19 +21,9 @@ fn describe(rule: Rule) -> &'static str {
         equals => "`=`",
         arrow => "`=>`",
         dot => "`.`",
-        kw_program => "`program`",
-        kw_include => "`include`",
-        kw_param => "`param`",
-        kw_fields => "`fields`",
-        kw_events => "`events`",
-        kw_table => "`table`",
-        kw_condition => "`condition`",
-        kw_window => "`window`",
-        kw_eligible => "`eligible`",
-        kw_reject => "`reject`",
-        kw_duplicates => "`duplicates`",
-        kw_milestone => "`milestone`",
-        kw_reward => "`reward`",
+        kw_program | kw_include | kw_param | kw_fields | kw_events | kw_table | kw_condition
+        | kw_window | kw_eligible | kw_reject | kw_duplicates | kw_milestone | kw_rates
+        | kw_reward => "a declaration (`param`, `milestone`, `reward`, ...)",
         kw_if => "`if`",
         kw_unless => "`unless`",
         kw_on => "`on`",
@@ -52,12 +42,6 @@ fn describe(rule: Rule) -> &'static str {
         kw_per => "`per`",
         kw_optional => "`optional`",
         kw_else => "`else`",
-        kw_and => "`and`",
-        kw_or => "`or`",
-        kw_not => "`not`",
-        kw_in => "`in`",
-        kw_is => "`is`",
-        kw_of => "`of`",
         kw_bool => "`true` or `false`",
         kw_presence => "`present` or `missing`",
         ident => "a name",
@@ -75,8 +59,8 @@ fn describe(rule: Rule) -> &'static str {
         ordinal => "an ordinal such as 5th",
         EOI => "the end of the file",
         item | header | include | param | fields | events | table | condition | window
-        | eligible | reject | duplicates | milestone | reward => {
-            "a declaration (program, param, fields, events, table, condition, window, eligible, reject, duplicates, milestone, reward)"
+        | eligible | reject | duplicates | rates | milestone | reward => {
+            "a declaration (program, param, fields, events, table, condition, window, eligible, reject, duplicates, rates, milestone, reward)"
         }
         set_version | set_currency | set_timezone | set_rounding | set_effective | set_budget
         | set_minimum => {
@@ -108,6 +92,7 @@ fn describe(rule: Rule) -> &'static str {
         expr | primary | group | call | call_arg => "an expression",
         op_not | op_neg => "`not` or `-`",
         op_is_present | op_is_missing => "`is present` or `is missing`",
+        kw_and | kw_or | kw_not | kw_in | kw_is | kw_of => "an operator",
         op_or | op_and | op_eq | op_ne | op_le | op_ge | op_lt | op_gt | op_in | op_not_in
         | op_add | op_sub | op_mul | op_div | op_of => "an operator",
         _ => "something else",
@@ -161,5 +146,64 @@ pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>
         }
         ErrorVariant::CustomError { message } => (message.clone(), message),
     };
-    Diagnostic::new(Code::Syntax, message, Span::new(file, pos, end)).note(note)
+    let word: String = found
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let hint = if word.is_empty() {
+        None
+    } else {
+        crate::diagnostics::did_you_mean(&word, KEYWORDS.iter().copied())
+    };
+    Diagnostic::new(Code::Syntax, message, Span::new(file, pos, end))
+        .note(note)
+        .maybe_help(hint)
 }
+
+/// Keywords a misspelling is most likely meant to be.
+const KEYWORDS: &[&str] = &[
+    "program",
+    "include",
+    "param",
+    "fields",
+    "events",
+    "table",
+    "condition",
+    "window",
+    "eligible",
+    "reject",
+    "duplicates",
+    "rates",
+    "milestone",
+    "reward",
+    "within",
+    "after",
+    "where",
+    "limit",
+    "tiers",
+    "count",
+    "per",
+    "optional",
+    "hold",
+    "pay",
+    "expires",
+    "clawback",
+    "forfeit",
+    "cap",
+    "bonus",
+    "only",
+    "every",
+    "stacks",
+    "below",
+    "above",
+    "from",
+    "to",
+    "max",
+    "min",
+    "present",
+    "missing",
+    "unless",
+    "keep",
+    "each",
+    "event",
+];

@@ -70,7 +70,12 @@ impl Lower {
         let span = self.span(&p);
         if self.expr_depth.get() == 0 {
             // Counted once per outermost expression, without recursion.
-            let operators = p.clone().into_inner().flatten().filter(|x| is_operator(x.as_rule())).count();
+            let operators = p
+                .clone()
+                .into_inner()
+                .flatten()
+                .filter(|x| is_operator(x.as_rule()))
+                .count();
             if operators > MAX_OPERATORS {
                 self.report(
                     Diagnostic::new(

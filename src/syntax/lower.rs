@@ -100,6 +100,7 @@ impl Lower {
             Rule::eligible => Item::Eligible(self.eligible(p)?),
             Rule::reject => Item::Reject(self.reject(p)?),
             Rule::duplicates => Item::Duplicates(self.duplicates(p)?),
+            Rule::rates => Item::Rates(self.rates(p)?),
             Rule::milestone => Item::Milestone(self.milestone(p)?),
             Rule::reward => Item::Reward(self.reward(p)?),
             _ => return self.unexpected(&p, "file"),
@@ -432,6 +433,25 @@ impl Lower {
         Some(Duplicates {
             key: key?,
             keep: keep?,
+            span,
+        })
+    }
+
+    /// `rates`.
+    fn rates(&self, p: P) -> Option<Rates> {
+        let span = self.span(&p);
+        let (mut name, mut currency) = (None, None);
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(&c)),
+                Rule::currency => currency = Some(self.ident(&c)),
+                Rule::kw_rates | Rule::kw_in => {}
+                _ => return self.unexpected(&c, "rates"),
+            }
+        }
+        Some(Rates {
+            name: name?,
+            currency: currency?,
             span,
         })
     }

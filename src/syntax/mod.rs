@@ -204,6 +204,7 @@ const ITEM_STARTS: &[&str] = &[
     "eligible",
     "reject",
     "duplicates",
+    "rates",
     "milestone",
     "reward",
 ];

@@ -10,7 +10,7 @@ pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
         return;
     }
     let p = input.program;
-    let kinds: [(u8, &str, Vec<&str>); 5] = [
+    let kinds: [(u8, &str, Vec<&str>); 6] = [
         (
             0,
             "parameter",
@@ -35,6 +35,11 @@ pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
             4,
             "milestone",
             p.milestones.iter().map(|x| x.name.as_str()).collect(),
+        ),
+        (
+            5,
+            "rates table",
+            p.rates.iter().map(|x| x.name.as_str()).collect(),
         ),
     ];
     let mut found = Vec::new();

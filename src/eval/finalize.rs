@@ -384,10 +384,16 @@ pub(crate) fn finalize(
             }
         };
         // Like record amounts, a line stays below 10^18 so totals can never overflow.
-        if let Some(big) = amount.or(quantity).filter(|a| a.abs() >= crate::records::MAX_MAGNITUDE) {
+        if let Some(big) = amount
+            .or(quantity)
+            .filter(|a| a.abs() >= crate::records::MAX_MAGNITUDE)
+        {
             problems.push(line_problem(
                 &c,
-                format!("`{}` would pay {big}, beyond the largest amount merit pays (10^18)", reward.name),
+                format!(
+                    "`{}` would pay {big}, beyond the largest amount merit pays (10^18)",
+                    reward.name
+                ),
             ));
             continue;
         }

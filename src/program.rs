@@ -580,8 +580,8 @@ pub struct Program {
     pub rounding: Rounding,
     /// First and last effective days.
     pub effective: (Option<NaiveDate>, Option<NaiveDate>),
-    /// Program budget.
-    pub budget: Option<Money>,
+    /// Program budgets, at most one per currency.
+    pub budgets: Vec<Money>,
     /// Minimum payout.
     pub minimum_payout: Option<Money>,
     /// Record fields; the first four are the built-ins in [`slot`].
@@ -630,6 +630,14 @@ impl Program {
                     .unwrap_or_default()
             )),
         }
+    }
+
+    /// The budget in a currency, if the program has one.
+    pub fn budget_for(&self, currency: Currency) -> Option<Money> {
+        self.budgets
+            .iter()
+            .copied()
+            .find(|b| b.currency == currency)
     }
 
     /// Rates tables the program declares but that were not supplied.

@@ -693,7 +693,7 @@ fn already_paid_on_the_command_line() {
 fn report_totals_equal_the_ledger() {
     for (prog, as_of) in [("v1.rules", "2025-06-30"), ("v2.rules", "2025-07-31")] {
         let l = run(&program(prog).program, as_of);
-        let r = report(&l, Some(l.summary.records), None, 10);
+        let r = report(&l, Some(l.summary.records), &[], 10);
         let owed = owed(&l);
         for group in ["currency", "rule", "recipient", "month", "quarter"] {
             let mut sums: BTreeMap<String, Decimal> = BTreeMap::new();
@@ -724,9 +724,9 @@ fn report_totals_equal_the_ledger() {
 #[test]
 fn report_from_a_ledger_file_equals_report_from_the_run() {
     let l = run(&program("v1.rules").program, "2025-06-30");
-    let direct = report(&l, Some(l.summary.records), None, 10);
+    let direct = report(&l, Some(l.summary.records), &[], 10);
     let read = june();
-    let from_file = report(&read, Some(read.summary.records), None, 10);
+    let from_file = report(&read, Some(read.summary.records), &[], 10);
     for f in [ReportFormat::Text, ReportFormat::Csv, ReportFormat::Json] {
         assert_eq!(render(&direct, f), render(&from_file, f));
     }

@@ -191,7 +191,7 @@ impl<'a> Checker<'a> {
             tz: chrono_tz::UTC,
             rounding: Rounding::default(),
             effective: (None, None),
-            budget: None,
+            budgets: Vec::new(),
             minimum_payout: None,
         });
         Some(Program {
@@ -202,7 +202,7 @@ impl<'a> Checker<'a> {
             tz: header.tz,
             rounding: header.rounding,
             effective: header.effective,
-            budget: header.budget,
+            budgets: header.budgets,
             minimum_payout: header.minimum_payout,
             fields: std::mem::take(&mut self.fields),
             events: std::mem::take(&mut self.events),
@@ -235,7 +235,7 @@ struct HeaderInfo {
     tz: chrono_tz::Tz,
     rounding: Rounding,
     effective: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
-    budget: Option<crate::money::Money>,
+    budgets: Vec<crate::money::Money>,
     minimum_payout: Option<crate::money::Money>,
 }
 
@@ -300,12 +300,15 @@ impl<'a> Checker<'a> {
         let mut seen: HashMap<std::mem::Discriminant<ast::SettingKind>, Span> = HashMap::new();
         let (mut version, mut currency, mut tz, mut rounding) =
             (None, None, None, Rounding::default());
-        let (mut effective, mut budget, mut minimum) = ((None, None), None, None);
+        let (mut effective, mut budgets, mut minimum) =
+            ((None, None), Vec::<crate::money::Money>::new(), None);
         let mut currency_seen = false;
         let mut tz_seen = false;
         for s in &h.settings {
             let key = std::mem::discriminant(&s.kind);
-            if let Some(first) = seen.get(&key) {
+            // Budgets may repeat, one per currency (checked below).
+            let repeatable = matches!(s.kind, ast::SettingKind::Budget(_));
+            if let (false, Some(first)) = (repeatable, seen.get(&key)) {
                 self.report(
                     Diagnostic::new(
                         Code::DuplicateSetting,
@@ -365,7 +368,22 @@ impl<'a> Checker<'a> {
                     ),
                 },
                 ast::SettingKind::Effective { from, to } => effective = (*from, *to),
-                ast::SettingKind::Budget(m) => budget = self.money(m),
+                ast::SettingKind::Budget(m) => {
+                    if let Some(b) = self.money(m) {
+                        if budgets.iter().any(|x| x.currency == b.currency) {
+                            self.report(
+                                Diagnostic::new(
+                                    Code::DuplicateSetting,
+                                    format!("the program already has a budget in {}", b.currency),
+                                    s.span,
+                                )
+                                .help("a program has at most one budget per currency"),
+                            );
+                        } else {
+                            budgets.push(b);
+                        }
+                    }
+                }
                 ast::SettingKind::MinimumPayout(m) => minimum = self.money(m),
             }
         }
@@ -405,7 +423,7 @@ impl<'a> Checker<'a> {
             tz: tz?,
             rounding,
             effective,
-            budget,
+            budgets,
             minimum_payout: minimum,
         })
     }

@@ -316,7 +316,7 @@ pub fn report(a: ReportArgs) -> i32 {
                 let records = read_back
                     .has_summary
                     .then_some(read_back.ledger.summary.records);
-                (read_back.ledger, records, None)
+                (read_back.ledger, records, Vec::new())
             }
             (None, Some(prog), Some(recs)) => {
                 let loaded = program(prog)?;
@@ -333,14 +333,14 @@ pub fn report(a: ReportArgs) -> i32 {
                 opts.threads = threads(None);
                 let l = ledger(&p, &read(recs)?, &opts, a.keep_going)?;
                 let n = l.summary.records;
-                (l, Some(n), p.budget)
+                (l, Some(n), p.budgets.clone())
             }
             _ => {
                 eprintln!("error: give a ledger file, or --program and --records");
                 return Err(exit::USAGE);
             }
         };
-        let r = build_report(&ledger, records, budget, a.top);
+        let r = build_report(&ledger, records, &budget, a.top);
         Ok(print(&render_report(&r, a.format)))
     };
     run().unwrap_or_else(|code| code)

@@ -228,7 +228,7 @@ pub(crate) fn finalize(
     }
     let mut counter = Counter::default();
     let mut caps: HashMap<(usize, usize, String, i64), (Decimal, u64)> = HashMap::new();
-    let mut budget_used = Decimal::ZERO;
+    let mut budget_used: BTreeMap<crate::money::Currency, Decimal> = BTreeMap::new();
     let mut lines: Vec<(Line, (Instant, Arc<str>, usize, u32, bool))> = Vec::new();
     let mut rewarded: std::collections::HashSet<Arc<str>> = Default::default();
     for mut c in candidates {
@@ -479,19 +479,24 @@ pub(crate) fn finalize(
         if failed {
             continue;
         }
-        if let (Some(budget), Some(a)) = (program.budget, amount) {
-            if Some(budget.currency) != currency {
+        if let (false, Some(a), Some(cur)) = (program.budgets.is_empty(), amount, currency) {
+            let Some(budget) = program.budget_for(cur) else {
+                let have: Vec<String> = program
+                    .budgets
+                    .iter()
+                    .map(|b| b.currency.to_string())
+                    .collect();
                 problems.push(line_problem(
                     &c,
                     format!(
-                        "the program budget is in {} but the line is in {}",
-                        budget.currency,
-                        currency.map(|x| x.to_string()).unwrap_or_default()
+                        "the program has a budget in {} but none in {cur}, the currency of this line",
+                        have.join(", ")
                     ),
                 ));
                 continue;
-            }
-            let remaining = (budget.amount - budget_used).max(Decimal::ZERO);
+            };
+            let used = budget_used.entry(cur).or_default();
+            let remaining = (budget.amount - *used).max(Decimal::ZERO);
             if a > remaining {
                 facts.push("uncapped", a.to_string());
                 facts.push("budget", format!("{budget} ({remaining} left)"));
@@ -502,7 +507,7 @@ pub(crate) fn finalize(
                 capped = capped || remaining.is_zero();
             }
             if consumes {
-                budget_used += amount.unwrap_or_default();
+                *used += amount.unwrap_or_default();
             }
         }
         // Status as of the run's date. A line reversed while it was live is settled by its

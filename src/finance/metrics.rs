@@ -64,7 +64,7 @@ pub fn is_reward(l: &Line) -> bool {
 
 /// Figures per currency, in currency order. A program budget adds its currency even when no
 /// line is in it.
-pub fn currency_stats(lines: &[Line], budget: Option<Money>) -> Vec<CurrencyStats> {
+pub fn currency_stats(lines: &[Line], budgets: &[Money]) -> Vec<CurrencyStats> {
     #[derive(Default)]
     struct Acc<'a> {
         scale: u32,
@@ -78,7 +78,7 @@ pub fn currency_stats(lines: &[Line], budget: Option<Money>) -> Vec<CurrencyStat
         charged: Decimal,
     }
     let mut acc: BTreeMap<Currency, Acc> = BTreeMap::new();
-    if let Some(b) = budget {
+    for b in budgets {
         acc.entry(b.currency).or_default().scale = b.currency.minor_units();
     }
     for l in lines {
@@ -118,8 +118,9 @@ pub fn currency_stats(lines: &[Line], budget: Option<Money>) -> Vec<CurrencyStat
                 average_reward: div(a.reward_sum, a.rewards),
                 largest_reward: a.largest,
                 cost_per_referral: div(a.owed, referrals),
-                budget: budget
-                    .filter(|b| b.currency == currency)
+                budget: budgets
+                    .iter()
+                    .find(|b| b.currency == currency)
                     .map(|b| (b.amount, a.charged)),
             }
         })

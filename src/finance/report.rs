@@ -123,7 +123,7 @@ fn median(mut xs: Vec<Decimal>) -> Option<Decimal> {
 
 /// Builds the report. `records` is the number of records read, when known; `budget` the
 /// program's budget, when known; `top` how many referrers per currency.
-pub fn report(ledger: &Ledger, records: Option<u64>, budget: Option<Money>, top: usize) -> Report {
+pub fn report(ledger: &Ledger, records: Option<u64>, budgets: &[Money], top: usize) -> Report {
     let lines = &ledger.lines;
     let mut totals: BTreeMap<(usize, String, Currency), (Decimal, u32, u64)> = BTreeMap::new();
     const GROUPS: [&str; 6] = [
@@ -200,7 +200,7 @@ pub fn report(ledger: &Ledger, records: Option<u64>, budget: Option<Money>, top:
         quantities: owed_quantities(lines),
         leaders: leaders(lines, top),
         funnel: funnel(lines, records),
-        stats: currency_stats(lines, budget),
+        stats: currency_stats(lines, budgets),
     }
 }
 

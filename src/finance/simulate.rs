@@ -74,7 +74,7 @@ pub fn simulate(
             set: s.set.clone(),
             records: ledger.summary.records,
             rewarded: ledger.summary.rewarded,
-            stats: currency_stats(&ledger.lines, p.budget),
+            stats: currency_stats(&ledger.lines, &p.budgets),
             quantities: owed_quantities(&ledger.lines),
             problems: ledger.problems,
         });
@@ -135,7 +135,7 @@ pub fn render(
     format: SimFormat,
 ) -> String {
     let sts = statuses(results);
-    let has_budget = program.budget.is_some();
+    let has_budget = !program.budgets.is_empty();
     match format {
         SimFormat::Json => render_json(program, as_of, results, &sts),
         SimFormat::Csv => {

@@ -292,7 +292,7 @@ fn header(p: &Program) -> Section {
             facts.push(("effective".into(), e.join(" ")));
         }
     }
-    if let Some(b) = p.budget {
+    for b in &p.budgets {
         facts.push(("budget".into(), b.to_string()));
     }
     if let Some(m) = p.minimum_payout {

@@ -16,7 +16,14 @@ fn a_killed_run_leaves_the_old_file_or_the_new_one() {
     let run = || {
         let mut c = Command::new(env!("CARGO_BIN_EXE_merit"));
         c.current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["run", "rules-examples/benchmark.rules", "--as-of", "2026-01-01", "--keep-going", "--output"])
+            .args([
+                "run",
+                "rules-examples/benchmark.rules",
+                "--as-of",
+                "2026-01-01",
+                "--keep-going",
+                "--output",
+            ])
             .arg(&out)
             .arg("--records")
             .arg(&records)
@@ -40,7 +47,11 @@ fn a_killed_run_leaves_the_old_file_or_the_new_one() {
         let _ = child.kill();
         let _ = child.wait();
         let now = std::fs::read(&out).expect("the file is always there");
-        assert!(now == old || now == new, "kill point {i}: the output is a mix ({} bytes)", now.len());
+        assert!(
+            now == old || now == new,
+            "kill point {i}: the output is a mix ({} bytes)",
+            now.len()
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

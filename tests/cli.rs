@@ -2,7 +2,6 @@
 //! argument per line (`{root}` is the crate folder); the snapshot holds the exit code, stdout
 //! and stderr.
 
-use std::path::Path;
 use std::process::Command;
 
 fn merit(args: &[String]) -> (i32, String, String) {
@@ -25,7 +24,7 @@ fn scrub(s: &str) -> String {
 
 #[test]
 fn golden() {
-    insta::glob!("golden/*.args", |path: &Path| {
+    insta::glob!("golden/*.args", |path: &std::path::Path| {
         let text = std::fs::read_to_string(path).expect("args file");
         let args: Vec<String> = text
             .lines()
@@ -48,14 +47,34 @@ fn root(p: &str) -> String {
 #[test]
 fn exit_codes() {
     let check = |args: &[&str]| merit(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).0;
-    assert_eq!(check(&["check", &root("rules-examples/benchmark.rules")]), 0);
-    assert_eq!(check(&["check", &root("tests/golden/inputs/mistakes.rules")]), 1);
+    assert_eq!(
+        check(&["check", &root("rules-examples/benchmark.rules")]),
+        0
+    );
+    assert_eq!(
+        check(&["check", &root("tests/golden/inputs/mistakes.rules")]),
+        1
+    );
     assert_eq!(check(&["check", "/nonexistent/x.rules"]), 2);
     assert_eq!(check(&["frobnicate"]), 2);
     let bad = root("tests/golden/inputs/bad-records.jsonl");
     let prog = root("rules-examples/benchmark.rules");
-    assert_eq!(check(&["run", &prog, "--records", &bad, "--as-of", "2025-12-31"]), 1);
-    assert_eq!(check(&["run", &prog, "--records", &bad, "--as-of", "2025-12-31", "--keep-going"]), 0);
+    assert_eq!(
+        check(&["run", &prog, "--records", &bad, "--as-of", "2025-12-31"]),
+        1
+    );
+    assert_eq!(
+        check(&[
+            "run",
+            &prog,
+            "--records",
+            &bad,
+            "--as-of",
+            "2025-12-31",
+            "--keep-going"
+        ]),
+        0
+    );
 }
 
 #[test]

@@ -8,7 +8,10 @@ use std::path::Path;
 const AS_OF: (i32, u32, u32) = (2025, 12, 31);
 
 fn load(path: &Path) -> (String, String) {
-    let name = format!("rules-examples/{}", path.file_name().and_then(|n| n.to_str()).unwrap_or(""));
+    let name = format!(
+        "rules-examples/{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+    );
     let text = std::fs::read_to_string(path).expect("example readable");
     (name, text)
 }
@@ -38,24 +41,43 @@ fn examples_ledgers_are_stable() {
             .unwrap_or_else(|_| panic!("{name} needs records in {}", records_path.display()));
         let checked = merit::check(&merit::parse(&name, &text));
         let program = checked.program.expect("clean program");
-        let ledger = merit::evaluate(&program, records.as_bytes(), &merit::eval::Options::as_of(as_of))
-            .expect("records readable")
-            .ledger;
+        let ledger = merit::evaluate(
+            &program,
+            records.as_bytes(),
+            &merit::eval::Options::as_of(as_of),
+        )
+        .expect("records readable")
+        .ledger;
         assert!(!ledger.lines.is_empty(), "{name}: its records earn nothing");
-        assert!(ledger.problems.is_empty(), "{name}: record problems {:?}", ledger.problems);
+        assert!(
+            ledger.problems.is_empty(),
+            "{name}: record problems {:?}",
+            ledger.problems
+        );
         insta::assert_json_snapshot!(ledger);
     });
 }
 
 #[test]
 fn every_example_has_records_and_is_in_the_examples_readme() {
-    let readme = std::fs::read_to_string("rules-examples/README.md").expect("rules-examples/README.md");
+    let readme =
+        std::fs::read_to_string("rules-examples/README.md").expect("rules-examples/README.md");
     for entry in std::fs::read_dir("rules-examples").expect("folder") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "rules") {
-            let file = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            assert!(path.with_extension("jsonl").exists(), "{file} has no records file");
-            assert!(readme.contains(&file), "rules-examples/README.md does not mention {file}");
+            let file = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                path.with_extension("jsonl").exists(),
+                "{file} has no records file"
+            );
+            assert!(
+                readme.contains(&file),
+                "rules-examples/README.md does not mention {file}"
+            );
         }
     }
 }
@@ -63,8 +85,13 @@ fn every_example_has_records_and_is_in_the_examples_readme() {
 #[test]
 fn the_readme_program_checks_clean() {
     let readme = std::fs::read_to_string("README.md").expect("README.md");
-    let start = readme.find("program \"Practice referral credit\"").expect("the README's example program");
-    let end = readme[start..].find("```").map(|e| start + e).expect("end of the block");
+    let start = readme
+        .find("program \"Practice referral credit\"")
+        .expect("the README's example program");
+    let end = readme[start..]
+        .find("```")
+        .map(|e| start + e)
+        .expect("end of the block");
     let checked = merit::check(&merit::parse("README.md", &readme[start..end]));
     assert!(
         checked.diagnostics.is_empty(),

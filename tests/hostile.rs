@@ -48,23 +48,47 @@ fn records_case(name: &str, records: &[u8], code: i32, expect: &[&str]) {
     let _ = std::fs::remove_file(&out_file);
     let out_path = out_file.display().to_string();
     let o = merit_with_stdin(
-        &["run", PROGRAM, "--records", "-", "--as-of", "2025-12-31", "--output", &out_path],
+        &[
+            "run",
+            PROGRAM,
+            "--records",
+            "-",
+            "--as-of",
+            "2025-12-31",
+            "--output",
+            &out_path,
+        ],
         records,
     );
-    assert!(!o.stderr.contains("internal error"), "{name}: panicked: {}", o.stderr);
+    assert!(
+        !o.stderr.contains("internal error"),
+        "{name}: panicked: {}",
+        o.stderr
+    );
     assert_eq!(o.code, code, "{name}: exit code; stderr: {}", o.stderr);
     for e in expect {
-        assert!(o.stderr.contains(e), "{name}: expected {e:?} in:\n{}", o.stderr);
+        assert!(
+            o.stderr.contains(e),
+            "{name}: expected {e:?} in:\n{}",
+            o.stderr
+        );
     }
     if code != 0 {
-        assert!(!out_file.exists(), "{name}: a failed run left {}", out_file.display());
+        assert!(
+            !out_file.exists(),
+            "{name}: a failed run left {}",
+            out_file.display()
+        );
     }
     let leftovers: Vec<_> = std::fs::read_dir(out_file.parent().unwrap_or(Path::new(".")))
         .expect("dir")
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
         .collect();
-    assert!(leftovers.is_empty(), "{name}: temporary files left: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "{name}: temporary files left: {leftovers:?}"
+    );
 }
 
 fn good(id: &str) -> String {
@@ -87,34 +111,84 @@ fn numbers_that_are_not_exact_amounts() {
         ("nan", "NaN", "malformed JSON"),
         ("infinity", "Infinity", "malformed JSON"),
         ("exponent-overflow", "1e400", "cannot be held exactly"),
-        ("garbage-suffix", r#""1.23abc""#, "`1.23abc` is not a number"),
-        ("29-decimals", r#""0.12345678901234567890123456789""#, "cannot be held exactly"),
-        ("beyond-decimal-range", r#""99999999999999999999999999999999""#, "cannot be held exactly"),
-        ("more-decimals-than-usd", r#""10.001""#, "more decimals than USD allows"),
-        ("beyond-the-largest-amount", r#""100000000000000000000.00""#, "beyond the largest amount merit accepts"),
+        (
+            "garbage-suffix",
+            r#""1.23abc""#,
+            "`1.23abc` is not a number",
+        ),
+        (
+            "29-decimals",
+            r#""0.12345678901234567890123456789""#,
+            "cannot be held exactly",
+        ),
+        (
+            "beyond-decimal-range",
+            r#""99999999999999999999999999999999""#,
+            "cannot be held exactly",
+        ),
+        (
+            "more-decimals-than-usd",
+            r#""10.001""#,
+            "more decimals than USD allows",
+        ),
+        (
+            "beyond-the-largest-amount",
+            r#""100000000000000000000.00""#,
+            "beyond the largest amount merit accepts",
+        ),
     ];
     for (name, amount, msg) in cases {
         let line = with_amount("H1", amount);
         records_case(name, line.as_bytes(), 1, &["line 1", "record H1", msg]);
     }
     // A JSON number (not a string) with two decimals is read exactly.
-    records_case("json-number-amount", with_amount("H1", "1000.10").as_bytes(), 0, &[]);
+    records_case(
+        "json-number-amount",
+        with_amount("H1", "1000.10").as_bytes(),
+        0,
+        &[],
+    );
 }
 
 #[test]
 fn dates_and_times_that_do_not_exist() {
     let cases: &[(&str, &str, &str)] = &[
-        ("feb-29-2023", "2023-02-29T10:00:00Z", "not an RFC 3339 timestamp"),
-        ("hour-24", "2025-02-01T24:00:00Z", "not an RFC 3339 timestamp"),
+        (
+            "feb-29-2023",
+            "2023-02-29T10:00:00Z",
+            "not an RFC 3339 timestamp",
+        ),
+        (
+            "hour-24",
+            "2025-02-01T24:00:00Z",
+            "not an RFC 3339 timestamp",
+        ),
         ("no-offset", "2025-02-01T10:00:00", "has no offset"),
     ];
     for (name, created, msg) in cases {
         let line = with_created("H2", created);
-        records_case(name, line.as_bytes(), 1, &["line 1", "record H2", "field created_at", msg]);
+        records_case(
+            name,
+            line.as_bytes(),
+            1,
+            &["line 1", "record H2", "field created_at", msg],
+        );
     }
     // A leap second is accepted by RFC 3339 readers as 23:59:60 and must not crash.
     let leap = with_created("H3", "2016-12-31T23:59:60Z");
-    let o = merit_with_stdin(&["run", PROGRAM, "--records", "-", "--as-of", "2025-12-31", "--format", "jsonl"], leap.as_bytes());
+    let o = merit_with_stdin(
+        &[
+            "run",
+            PROGRAM,
+            "--records",
+            "-",
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            "jsonl",
+        ],
+        leap.as_bytes(),
+    );
     assert!(!o.stderr.contains("internal error"), "{}", o.stderr);
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
 }
@@ -122,27 +196,100 @@ fn dates_and_times_that_do_not_exist() {
 #[test]
 fn malformed_files() {
     let dup = format!("{}\n{}\n", good("D1"), good("D1"));
-    records_case("duplicate-ids", dup.as_bytes(), 1, &["line 1", "line 2", "record D1", "field id", "appears on lines 1, 2"]);
-    let dup_key = good("K1").replace(r#""health_score":80"#, r#""health_score":80,"health_score":10"#);
-    records_case("duplicate-json-key", dup_key.as_bytes(), 1, &["record K1", "referrer.health_score", "appears twice"]);
-    records_case("trailing-garbage", format!("{} trailing", good("T1")).as_bytes(), 1, &["line 1", "malformed JSON"]);
-    records_case("not-json", b"id,created_at\nR1,2025-01-01\n", 1, &["line 1", "line 2"]);
-    records_case("invalid-utf8", b"{\"id\":\"U1\xff\"}\n", 1, &["line 1", "not valid UTF-8"]);
-    records_case("json-10000-deep", format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).as_bytes(), 1, &["line 1"]);
-    let deep_field = good("N1").replace(r#""referee":{"id":"P1"}"#, &format!(r#""referee":{{"id":"P1","x":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000)));
+    records_case(
+        "duplicate-ids",
+        dup.as_bytes(),
+        1,
+        &[
+            "line 1",
+            "line 2",
+            "record D1",
+            "field id",
+            "appears on lines 1, 2",
+        ],
+    );
+    let dup_key = good("K1").replace(
+        r#""health_score":80"#,
+        r#""health_score":80,"health_score":10"#,
+    );
+    records_case(
+        "duplicate-json-key",
+        dup_key.as_bytes(),
+        1,
+        &["record K1", "referrer.health_score", "appears twice"],
+    );
+    records_case(
+        "trailing-garbage",
+        format!("{} trailing", good("T1")).as_bytes(),
+        1,
+        &["line 1", "malformed JSON"],
+    );
+    records_case(
+        "not-json",
+        b"id,created_at\nR1,2025-01-01\n",
+        1,
+        &["line 1", "line 2"],
+    );
+    records_case(
+        "invalid-utf8",
+        b"{\"id\":\"U1\xff\"}\n",
+        1,
+        &["line 1", "not valid UTF-8"],
+    );
+    records_case(
+        "json-10000-deep",
+        format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).as_bytes(),
+        1,
+        &["line 1"],
+    );
+    let deep_field = good("N1").replace(
+        r#""referee":{"id":"P1"}"#,
+        &format!(
+            r#""referee":{{"id":"P1","x":{}{}}}"#,
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        ),
+    );
     // Nesting inside a field the program does not read is skipped without recursion: valid JSON,
     // judged normally.
-    records_case("ignored-field-nested-10000-deep", deep_field.as_bytes(), 0, &[]);
+    records_case(
+        "ignored-field-nested-10000-deep",
+        deep_field.as_bytes(),
+        0,
+        &[],
+    );
     // Nesting inside a field it reads is a problem naming the field.
-    let deep_read = good("N2").replace(r#""health_score":80"#, &format!(r#""health_score":{}{}"#, "[".repeat(10_000), "]".repeat(10_000)));
-    records_case("read-field-nested-10000-deep", deep_read.as_bytes(), 1, &["record N2"]);
+    let deep_read = good("N2").replace(
+        r#""health_score":80"#,
+        &format!(
+            r#""health_score":{}{}"#,
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        ),
+    );
+    records_case(
+        "read-field-nested-10000-deep",
+        deep_read.as_bytes(),
+        1,
+        &["record N2"],
+    );
     // Accepted: a byte-order mark, CRLF line endings, blank lines, an empty file.
     let bom = format!("\u{feff}{}\r\n\r\n{}\r\n", good("B1"), good("B2"));
     records_case("bom-and-crlf", bom.as_bytes(), 0, &[]);
     records_case("empty-file", b"", 0, &[]);
     // A JSON array works like JSON Lines; a broken one names the line.
-    records_case("json-array", format!("[\n{},\n{}\n]\n", good("A1"), good("A2")).as_bytes(), 0, &[]);
-    records_case("broken-json-array", format!("[\n{},\n{{\"id\": \n", good("A1")).as_bytes(), 1, &["malformed"]);
+    records_case(
+        "json-array",
+        format!("[\n{},\n{}\n]\n", good("A1"), good("A2")).as_bytes(),
+        0,
+        &[],
+    );
+    records_case(
+        "broken-json-array",
+        format!("[\n{},\n{{\"id\": \n", good("A1")).as_bytes(),
+        1,
+        &["malformed"],
+    );
 }
 
 #[test]
@@ -155,11 +302,27 @@ fn a_huge_line_is_refused_without_holding_it() {
     big.extend_from_slice(good("OK1").as_bytes());
     big.push(b'\n');
     let o = merit_with_stdin(
-        &["run", PROGRAM, "--records", "-", "--as-of", "2025-12-31", "--max-line-bytes", "1048576", "--keep-going", "--format", "jsonl"],
+        &[
+            "run",
+            PROGRAM,
+            "--records",
+            "-",
+            "--as-of",
+            "2025-12-31",
+            "--max-line-bytes",
+            "1048576",
+            "--keep-going",
+            "--format",
+            "jsonl",
+        ],
         &big,
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stderr.contains("line 1") && o.stderr.contains("longer than the limit of 1048576 bytes"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("line 1") && o.stderr.contains("longer than the limit of 1048576 bytes"),
+        "{}",
+        o.stderr
+    );
     assert!(o.stdout.contains("OK1"), "the next line is still judged");
 }
 
@@ -173,10 +336,17 @@ fn hostile_rule_files() {
         (o.code, o.stdout)
     };
     let header = "program \"H\" { currency USD timezone \"UTC\" }\n";
-    let deep = format!("{header}condition c = {}true{}\n", "(".repeat(10_000), ")".repeat(10_000));
+    let deep = format!(
+        "{header}condition c = {}true{}\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
     let (code, out) = run_check("deep-parens.rules", &deep);
     assert_eq!(code, 1);
-    assert!(out.contains("M0004") && out.contains("deep-parens.rules:2:"), "{out}");
+    assert!(
+        out.contains("M0004") && out.contains("deep-parens.rules:2:"),
+        "{out}"
+    );
     let nots = format!("{header}condition c = {}true\n", "not ".repeat(10_000));
     let (code, out) = run_check("deep-nots.rules", &nots);
     assert_eq!(code, 1, "{out}");
@@ -187,7 +357,10 @@ fn hostile_rule_files() {
     let huge = format!("{header}{}", "# padding comment line\n".repeat(500_000));
     let (code, out) = run_check("ten-megabytes.rules", &huge);
     assert_eq!(code, 1);
-    assert!(out.contains("M0004") && out.contains("the limit is"), "{out}");
+    assert!(
+        out.contains("M0004") && out.contains("the limit is"),
+        "{out}"
+    );
     let (code, out) = run_check("not-utf8.rules", "program \"x\" { currency USD }\u{0}\n");
     assert!(code == 1, "{out}");
     // Left-nested groups: `((x + 1 + ...) + 1 + ...)` nests as deep as it has operators.
@@ -195,10 +368,19 @@ fn hostile_rule_files() {
     for _ in 0..60 {
         e = format!("({e}{})", " + 1".repeat(500));
     }
-    let (code, out) = run_check("left-nested.rules", &format!("{header}condition c = {e} > 0\n"));
+    let (code, out) = run_check(
+        "left-nested.rules",
+        &format!("{header}condition c = {e} > 0\n"),
+    );
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("M0004") && out.contains("30001 operators"), "{out}");
-    assert!(out.lines().all(|l| l.chars().count() < 400), "long lines are shown as a window");
+    assert!(
+        out.contains("M0004") && out.contains("30001 operators"),
+        "{out}"
+    );
+    assert!(
+        out.lines().all(|l| l.chars().count() < 400),
+        "long lines are shown as a window"
+    );
 }
 
 #[test]
@@ -211,7 +393,18 @@ fn an_expression_at_the_operator_limit_evaluates_on_worker_threads() {
     std::fs::write(&path, program).expect("write");
     let records: String = (0..50).map(|i| good(&format!("R{i}")) + "\n").collect();
     let o = merit_with_stdin(
-        &["run", &path.display().to_string(), "--records", "-", "--as-of", "2025-12-31", "--threads", "2", "--format", "jsonl"],
+        &[
+            "run",
+            &path.display().to_string(),
+            "--records",
+            "-",
+            "--as-of",
+            "2025-12-31",
+            "--threads",
+            "2",
+            "--format",
+            "jsonl",
+        ],
         records.as_bytes(),
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -223,7 +416,15 @@ fn an_escaped_panic_is_an_internal_error_with_exit_70_and_writes_nothing() {
     let out_file = temp("panic.json");
     let _ = std::fs::remove_file(&out_file);
     let out = Command::new(env!("CARGO_BIN_EXE_merit"))
-        .args(["run", PROGRAM, "--records", "rules-examples/benchmark.jsonl", "--as-of", "2025-12-31", "--output"])
+        .args([
+            "run",
+            PROGRAM,
+            "--records",
+            "rules-examples/benchmark.jsonl",
+            "--as-of",
+            "2025-12-31",
+            "--output",
+        ])
         .arg(&out_file)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("MERIT_TEST_INTERNAL_PANIC", "1")
@@ -240,8 +441,22 @@ fn a_computed_reward_beyond_the_largest_amount_is_a_record_problem() {
     let path = temp("big.rules");
     std::fs::write(&path, program).expect("write");
     let rec = r#"{"id":"X1","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"A"},"referee":{"id":"B"},"deal":{"amount":"900000000000000.00","currency":"USD"},"events":[{"kind":"won","at":"2025-01-02T00:00:00Z"}]}"#;
-    let o = merit_with_stdin(&["run", &path.display().to_string(), "--records", "-", "--as-of", "2025-12-31"], rec.as_bytes());
+    let o = merit_with_stdin(
+        &[
+            "run",
+            &path.display().to_string(),
+            "--records",
+            "-",
+            "--as-of",
+            "2025-12-31",
+        ],
+        rec.as_bytes(),
+    );
     assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(o.stderr.contains("record X1") && o.stderr.contains("beyond the largest amount"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("record X1") && o.stderr.contains("beyond the largest amount"),
+        "{}",
+        o.stderr
+    );
     assert!(!o.stderr.contains("internal error"));
 }

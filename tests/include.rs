@@ -37,7 +37,11 @@ fn an_included_file_contributes_its_declarations() {
 #[test]
 fn problems_in_an_included_file_name_that_file() {
     let d = dir("err");
-    std::fs::write(d.join("shared/bad.rules"), "condition c = referrer.helth >= 70\n").expect("write");
+    std::fs::write(
+        d.join("shared/bad.rules"),
+        "condition c = referrer.helth >= 70\n",
+    )
+    .expect("write");
     let main = d.join("main.rules");
     std::fs::write(
         &main,
@@ -62,8 +66,16 @@ fn a_missing_or_repeated_include_is_an_error() {
     )
     .expect("write");
     let checked = check(&main);
-    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
-    assert_eq!(codes.iter().filter(|c| **c == "M0003").count(), 2, "{codes:?}");
+    let codes: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == "M0003").count(),
+        2,
+        "{codes:?}"
+    );
     assert!(checked.program.is_none());
     let _ = std::fs::remove_dir_all(&d);
 }

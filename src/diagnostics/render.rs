@@ -33,7 +33,8 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
             let (end_line, end_col) = file.line_col(label.span.end as usize);
             let full = file.line_text(line);
             // Very long lines (generated or hostile files) are shown as a window around the column.
-            let (shown, wcol, wend) = window(full, col, if end_line == line { end_col } else { col + 1 });
+            let (shown, wcol, wend) =
+                window(full, col, if end_line == line { end_col } else { col + 1 });
             let text = shown.as_str();
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
@@ -48,7 +49,10 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
             let width = if end_line == line {
                 wend.saturating_sub(wcol).max(1)
             } else {
-                text.chars().count().saturating_sub(wcol.saturating_sub(1)).max(1)
+                text.chars()
+                    .count()
+                    .saturating_sub(wcol.saturating_sub(1))
+                    .max(1)
             };
             let mark = if label.primary { "^" } else { "-" };
             let underline = mark.repeat(width);
@@ -93,7 +97,10 @@ fn window(line: &str, col: usize, end_col: usize) -> (String, usize, usize) {
     }
     let start = col.saturating_sub(1).saturating_sub(MAX_SHOWN / 2);
     let end = (start + MAX_SHOWN).min(chars.len());
-    let mut shown: String = chars.get(start..end).map(|c| c.iter().collect()).unwrap_or_default();
+    let mut shown: String = chars
+        .get(start..end)
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
     let mut shift = start;
     if start > 0 {
         shown.insert(0, '…');
@@ -103,7 +110,10 @@ fn window(line: &str, col: usize, end_col: usize) -> (String, usize, usize) {
         shown.push('…');
     }
     let new_col = col.saturating_sub(shift).max(1);
-    let new_end = end_col.saturating_sub(shift).min(new_col + MAX_SHOWN).max(new_col + 1);
+    let new_end = end_col
+        .saturating_sub(shift)
+        .min(new_col + MAX_SHOWN)
+        .max(new_col + 1);
     (shown, new_col, new_end)
 }
 

@@ -30,10 +30,17 @@ pub struct Explained {
 }
 
 /// Counts occurrences per recipient and period.
+/// A count's key: reward, counter (0 tiers, 1 nth), recipient role and id, and period.
+type PeriodKey = (usize, u8, Arc<str>, Arc<str>, i64);
+/// A rolling count's key: reward, counter, recipient role and id.
+type RollingKey = (usize, u8, Arc<str>, Arc<str>);
+/// Where a line sorts: earned time, record, reward, occurrence, and whether it is a clawback.
+type LineOrder = (Instant, Arc<str>, usize, u32, bool);
+
 #[derive(Default)]
 struct Counter {
-    calendar: HashMap<(usize, u8, Arc<str>, Arc<str>, i64), u64>,
-    rolling: HashMap<(usize, u8, Arc<str>, Arc<str>), VecDeque<Instant>>,
+    calendar: HashMap<PeriodKey, u64>,
+    rolling: HashMap<RollingKey, VecDeque<Instant>>,
 }
 
 impl Counter {
@@ -205,7 +212,7 @@ pub(crate) fn finalize(
         ))
     });
     // Retroactive count tiers need each period's final count first.
-    let mut totals: HashMap<(usize, u8, Arc<str>, Arc<str>, i64), u64> = HashMap::new();
+    let mut totals: HashMap<PeriodKey, u64> = HashMap::new();
     for c in &candidates {
         if let Some(RewardDef {
             amount:
@@ -229,7 +236,7 @@ pub(crate) fn finalize(
     let mut counter = Counter::default();
     let mut caps: HashMap<(usize, usize, String, i64), (Decimal, u64)> = HashMap::new();
     let mut budget_used: BTreeMap<crate::money::Currency, Decimal> = BTreeMap::new();
-    let mut lines: Vec<(Line, (Instant, Arc<str>, usize, u32, bool))> = Vec::new();
+    let mut lines: Vec<(Line, LineOrder)> = Vec::new();
     let mut rewarded: std::collections::HashSet<Arc<str>> = Default::default();
     for mut c in candidates {
         let Some(reward) = program.rewards.get(c.reward) else {
@@ -684,7 +691,7 @@ fn line_problem(c: &Candidate, message: String) -> RecordProblem {
 
 /// Holds payable lines of recipients whose payable balance is below the minimum payout. The
 /// balance is net of clawbacks: a reversed line does not help reach the minimum.
-fn minimum_payout(program: &Program, lines: &mut [(Line, (Instant, Arc<str>, usize, u32, bool))]) {
+fn minimum_payout(program: &Program, lines: &mut [(Line, LineOrder)]) {
     let Some(min) = program.minimum_payout else {
         return;
     };

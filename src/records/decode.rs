@@ -264,7 +264,9 @@ pub const MAX_MAGNITUDE: Decimal = Decimal::from_parts(2_808_348_672, 232_830_64
 
 fn within_limit(n: Decimal) -> Result<Decimal, String> {
     if n.abs() >= MAX_MAGNITUDE {
-        Err(format!("{n} is beyond the largest amount merit accepts (10^18)"))
+        Err(format!(
+            "{n} is beyond the largest amount merit accepts (10^18)"
+        ))
     } else {
         Ok(n)
     }

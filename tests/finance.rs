@@ -770,3 +770,34 @@ fn report_on_the_command_line() {
     assert_eq!(v["top_referrers"][0]["id"], "GLOBEX");
     assert_eq!(merit(&["report"]).0, 2);
 }
+
+#[test]
+fn report_from_records_counts_every_referral_that_reached_each_milestone() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_merit"))
+        .args([
+            "report",
+            "--program",
+            "rules-examples/enterprise-milestones.rules",
+            "--records",
+            "rules-examples/enterprise-milestones.jsonl",
+            "--as-of",
+            "2025-12-31",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("merit runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("Funnel (eligible referrals that reached each milestone)"),
+        "{text}"
+    );
+    let row = |m: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(m))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    assert_eq!(row("meeting"), Some(12));
+    assert_eq!(row("won"), Some(10));
+}

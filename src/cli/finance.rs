@@ -3,7 +3,9 @@
 use super::exit;
 use crate::eval::{evaluate_str, Options};
 use crate::finance::diff::{check_gate, money_diff, render_json, render_text, Diff, Gate};
-use crate::finance::report::{render as render_report, report as build_report, ReportFormat};
+use crate::finance::report::{
+    render as render_report, report as build_report, with_reached, ReportFormat,
+};
 use crate::finance::simulate::{render as render_sim, simulate as run_sim, SimFormat};
 use crate::finance::terms::{diff_terms, outline};
 use crate::finance::{load, Loaded};
@@ -141,13 +143,24 @@ fn ledger(
     opts: &Options,
     keep_going: bool,
 ) -> Result<Ledger, i32> {
-    let ledger = match evaluate_str(program, records, opts) {
-        Ok(e) => e.ledger,
+    evaluation(program, records, opts, keep_going).map(|e| e.ledger)
+}
+
+/// Evaluates, printing record problems; fails on them unless `keep_going`.
+fn evaluation(
+    program: &crate::program::Program,
+    records: &str,
+    opts: &Options,
+    keep_going: bool,
+) -> Result<crate::eval::Evaluation, i32> {
+    let evaluation = match evaluate_str(program, records, opts) {
+        Ok(e) => e,
         Err(e) => {
             eprintln!("error: reading records: {e}");
             return Err(exit::USAGE);
         }
     };
+    let ledger = &evaluation.ledger;
     for p in &ledger.problems {
         eprintln!("record problem: {p}");
     }
@@ -158,7 +171,7 @@ fn ledger(
         );
         return Err(exit::FAILED);
     }
-    Ok(ledger)
+    Ok(evaluation)
 }
 
 fn print(text: &str) -> i32 {
@@ -303,6 +316,7 @@ pub fn diff(a: DiffArgs) -> i32 {
 /// Runs `merit report`.
 pub fn report(a: ReportArgs) -> i32 {
     let run = || -> Result<i32, i32> {
+        let mut reached = None;
         let (ledger, records, budget) = match (&a.ledger, &a.program, &a.records) {
             (Some(path), None, _) => {
                 if !a.set.is_empty() || a.as_of.is_some() {
@@ -331,7 +345,11 @@ pub fn report(a: ReportArgs) -> i32 {
                 let as_of = a.as_of.unwrap_or_else(super::today);
                 let mut opts = Options::as_of(as_of);
                 opts.threads = threads(None);
-                let l = ledger(&p, &read(recs)?, &opts, a.keep_going)?;
+                // Coverage gives the exact funnel: every milestone reached, paid for or not.
+                opts.coverage = true;
+                let ev = evaluation(&p, &read(recs)?, &opts, a.keep_going)?;
+                reached = ev.coverage.map(|c| c.milestones);
+                let l = ev.ledger;
                 let n = l.summary.records;
                 (l, Some(n), p.budgets.clone())
             }
@@ -340,7 +358,10 @@ pub fn report(a: ReportArgs) -> i32 {
                 return Err(exit::USAGE);
             }
         };
-        let r = build_report(&ledger, records, &budget, a.top);
+        let mut r = build_report(&ledger, records, &budget, a.top);
+        if let Some(reached) = &reached {
+            with_reached(&mut r, reached, records);
+        }
         Ok(print(&render_report(&r, a.format)))
     };
     run().unwrap_or_else(|code| code)

@@ -93,6 +93,9 @@ pub struct Report {
     pub leaders: Vec<Leader>,
     /// The funnel, widest step first.
     pub funnel: Vec<FunnelStep>,
+    /// The funnel counts every eligible referral that reached each milestone (from the
+    /// records), not only those whose milestone earned a line (from a ledger).
+    pub funnel_exact: bool,
     /// Per-currency figures (cost per acquired customer, averages, budget).
     pub stats: Vec<CurrencyStats>,
 }
@@ -118,6 +121,39 @@ fn median(mut xs: Vec<Decimal>) -> Option<Decimal> {
     } else {
         let lo = *xs.get(n / 2 - 1)?;
         (lo + mid).checked_div(Decimal::TWO)
+    }
+}
+
+/// Replaces the funnel's counts with exact ones from an evaluation's coverage: for every
+/// milestone, how many eligible referrals reached it, whether or not a reward paid for it.
+/// Median days between steps still come from the ledger's lines.
+pub fn with_reached(
+    report: &mut Report,
+    reached: &BTreeMap<String, crate::eval::coverage::Branches>,
+    records: Option<u64>,
+) {
+    for (name, b) in reached {
+        match report.funnel.iter_mut().find(|s| s.milestone == *name) {
+            Some(step) => step.referrals = b.hit,
+            None => report.funnel.push(FunnelStep {
+                milestone: name.clone(),
+                referrals: b.hit,
+                of_records: None,
+                of_first: None,
+                median_days: None,
+            }),
+        }
+    }
+    report.funnel_exact = true;
+    report.funnel.sort_by(|a, b| {
+        b.referrals
+            .cmp(&a.referrals)
+            .then(a.milestone.cmp(&b.milestone))
+    });
+    let widest = report.funnel.first().map(|s| s.referrals).unwrap_or(0);
+    for s in &mut report.funnel {
+        s.of_records = records.and_then(|r| pct(s.referrals, r));
+        s.of_first = pct(s.referrals, widest);
     }
 }
 
@@ -200,6 +236,7 @@ pub fn report(ledger: &Ledger, records: Option<u64>, budgets: &[Money], top: usi
         quantities: owed_quantities(lines),
         leaders: leaders(lines, top),
         funnel: funnel(lines, records),
+        funnel_exact: false,
         stats: currency_stats(lines, budgets),
     }
 }
@@ -429,7 +466,11 @@ fn render_text(r: &Report) -> String {
         out.push_str(&indent(table(&h, &rows, &[1, 3, 4])));
     }
     if !r.funnel.is_empty() {
-        out.push_str("\nFunnel (milestones that earned a line)\n");
+        out.push_str(if r.funnel_exact {
+            "\nFunnel (eligible referrals that reached each milestone)\n"
+        } else {
+            "\nFunnel (milestones that earned a line)\n"
+        });
         let rows: Vec<Vec<String>> = r
             .funnel
             .iter()

@@ -18,14 +18,14 @@ use std::sync::Arc;
 
 /// A tree of the declared field paths.
 #[derive(Debug, Clone, Default)]
-struct Node {
-    children: Vec<(String, Child)>,
+pub(super) struct Node {
+    pub(super) children: Vec<(String, Child)>,
     /// Some child is a money field that reads its currency from this object.
-    money_sibling: bool,
+    pub(super) money_sibling: bool,
 }
 
 #[derive(Debug, Clone)]
-enum Child {
+pub(super) enum Child {
     Leaf(usize),
     Node(Node),
     Events,
@@ -59,6 +59,13 @@ impl Decoder {
     }
 }
 
+#[cfg(test)]
+impl Decoder {
+    pub(super) fn root(&self) -> &Node {
+        &self.root
+    }
+}
+
 fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
     match path {
         [] => {}
@@ -86,41 +93,54 @@ fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
 }
 
 /// One event as its keys and raw JSON values.
-type RawEvent<'de> = Vec<(Cow<'de, str>, &'de str)>;
+pub(super) type RawEvent<'de> = Vec<(Cow<'de, str>, &'de str)>;
 
 /// What one visit collects: raw texts by slot, the currency beside each money slot, events.
-struct Raw<'de> {
-    values: Vec<Option<&'de str>>,
-    currencies: Vec<Option<&'de str>>,
-    events: Option<Vec<RawEvent<'de>>>,
-    duplicate_keys: Vec<String>,
+pub(super) struct Raw<'de> {
+    pub(super) values: Vec<Option<&'de str>>,
+    pub(super) currencies: Vec<Option<&'de str>>,
+    pub(super) events: Option<Vec<RawEvent<'de>>>,
+    pub(super) duplicate_keys: Vec<String>,
 }
 
 /// Decodes one line into a record, or every problem that stops it being judged.
 pub fn decode_line(dec: &Decoder, line: u64, text: &str) -> Result<Record, Vec<RecordProblem>> {
-    let mut raw = Raw {
+    decode_with(dec, line, text, true)
+}
+
+/// [`decode_line`], with or without the fast path (tests compare the two).
+pub(super) fn decode_with(
+    dec: &Decoder,
+    line: u64,
+    text: &str,
+    fast: bool,
+) -> Result<Record, Vec<RecordProblem>> {
+    let fresh = || Raw {
         values: vec![None; dec.fields.len()],
         currencies: vec![None; dec.fields.len()],
         events: None,
         duplicate_keys: Vec::new(),
     };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let result = ObjectSeed {
-        node: &dec.root,
-        raw: &mut raw,
-        prefix: "",
-    }
-    .deserialize(&mut de)
-    .and_then(|_| de.end());
-    let id = raw
-        .values
-        .first()
-        .copied()
-        .flatten()
-        .and_then(|r| serde_json::from_str::<String>(r).ok());
+    let mut raw = fresh();
+    // The fast path answers for well-formed records; anything else is read again by serde_json,
+    // which gives the exact messages.
+    let result = if fast && super::scan::scan(&dec.root, text, &mut raw) {
+        Ok(())
+    } else {
+        raw = fresh();
+        let mut de = serde_json::Deserializer::from_str(text);
+        ObjectSeed {
+            node: &dec.root,
+            raw: &mut raw,
+            prefix: "",
+        }
+        .deserialize(&mut de)
+        .and_then(|_| de.end())
+    };
+    let raw_id = raw.values.first().copied().flatten();
     let problem = |field: Option<String>, message: String| RecordProblem {
         line,
-        record_id: id.clone(),
+        record_id: raw_id.and_then(|r| serde_json::from_str::<String>(r).ok()),
         field,
         message,
     };
@@ -196,7 +216,7 @@ fn event(dec: &Decoder, pairs: &[(Cow<'_, str>, &str)]) -> Result<Option<Event>,
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| *v);
     let kind_raw =
         get("kind").ok_or((".kind".to_string(), "the event has no `kind`".to_string()))?;
-    let kind_name: String = serde_json::from_str(kind_raw).map_err(|_| {
+    let kind_name: Cow<str> = json_str(kind_raw).map_err(|_| {
         (
             ".kind".to_string(),
             "an event's `kind` must be text".to_string(),
@@ -209,7 +229,7 @@ fn event(dec: &Decoder, pairs: &[(Cow<'_, str>, &str)]) -> Result<Option<Event>,
         ".at".to_string(),
         format!("the `{kind_name}` event has no `at` time"),
     ))?;
-    let at_text: String = serde_json::from_str(at_raw).map_err(|_| {
+    let at_text: Cow<str> = json_str(at_raw).map_err(|_| {
         (
             ".at".to_string(),
             "`at` must be a text timestamp".to_string(),
@@ -272,6 +292,15 @@ fn within_limit(n: Decimal) -> Result<Decimal, String> {
     }
 }
 
+/// A JSON string's content: borrowed when it has no escapes (the raw text was validated when
+/// the record was read), unescaped by serde_json otherwise.
+fn json_str(raw: &str) -> Result<Cow<'_, str>, String> {
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Ok(Cow::Borrowed(inner)),
+        _ => json_string(raw).map(Cow::Owned),
+    }
+}
+
 fn json_string(raw: &str) -> Result<String, String> {
     serde_json::from_str::<String>(raw)
         .map_err(|_| format!("expected text, found {}", describe(raw)))
@@ -300,7 +329,7 @@ fn convert(
     }
     let number = |raw: &str| -> Result<Decimal, String> {
         let n = if raw.starts_with('"') {
-            parse_decimal(&json_string(raw)?)
+            parse_decimal(&json_str(raw)?)
         } else if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
             parse_decimal(raw)
         } else {
@@ -309,13 +338,13 @@ fn convert(
         within_limit(n)
     };
     Ok(Some(match ty {
-        Type::Text => Value::Text(Arc::from(json_string(raw)?)),
+        Type::Text => Value::Text(Arc::from(&*json_str(raw)?)),
         Type::Enum(allowed) => {
-            let s = json_string(raw)?;
-            if !allowed.contains(&s) {
+            let s = json_str(raw)?;
+            if !allowed.iter().any(|a| *a == *s) {
                 return Err(format!("\"{s}\" is not one of {}", allowed.join(", ")));
             }
-            Value::Text(Arc::from(s))
+            Value::Text(Arc::from(&*s))
         }
         Type::Number => Value::Number(number(raw)?),
         Type::Money(_) => {
@@ -324,7 +353,7 @@ fn convert(
                 CurrencySource::Fixed(c) => c,
                 CurrencySource::Sibling => {
                     let c = sibling.ok_or("the amount has no `currency` beside it")?;
-                    let code = json_string(c).map_err(|_| "`currency` must be text".to_string())?;
+                    let code = json_str(c).map_err(|_| "`currency` must be text".to_string())?;
                     Currency::parse(&code)
                         .ok_or(format!("`{code}` is not a currency merit knows"))?
                 }
@@ -338,8 +367,8 @@ fn convert(
             }
             Value::Money(crate::money::Money { amount, currency })
         }
-        Type::Date => Value::Date(parse_date(&json_string(raw)?)?),
-        Type::DateTime => Value::DateTime(parse_instant(&json_string(raw)?)?),
+        Type::Date => Value::Date(parse_date(&json_str(raw)?)?),
+        Type::DateTime => Value::DateTime(parse_instant(&json_str(raw)?)?),
         Type::Bool => match raw {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),

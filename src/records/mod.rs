@@ -5,7 +5,9 @@
 //! The decoder ([`decode`]) extracts only the declared fields from each line; amounts are parsed
 //! from their JSON text straight into `Decimal`, never through a float.
 
+pub(crate) mod blocks;
 mod decode;
+mod scan;
 
 pub use decode::{decode_line, Decoder, MAX_MAGNITUDE};
 

@@ -1,0 +1,502 @@
+//! The decoder's fast path: one pass over a record's bytes that keeps the raw text of the
+//! declared fields, validating everything else exactly as strictly as `serde_json` does while
+//! skipping it (strings, escapes, numbers, literals, nesting).
+//!
+//! It only ever answers for the plain case. Anything unusual (a key with an escape, a declared
+//! key given twice, deep nesting, anything malformed) makes it give up, and the `serde_json`
+//! visitor in [`super::decode`] reads the record from scratch: that path gives the exact
+//! messages for malformed records, so the fast path never needs to.
+
+use super::decode::{Child, Node, Raw, RawEvent};
+use std::borrow::Cow;
+
+/// Deeper nesting than this is left to `serde_json` (which limits declared objects to 128).
+const MAX_DEPTH: u32 = 64;
+
+/// Money slots one object can hold before the fast path gives up.
+const MONEY_SLOTS: usize = 16;
+
+/// Fills `raw` from `text`; false when the `serde_json` path must decide (then `raw` may be
+/// partly filled and must be reset).
+pub(super) fn scan<'a>(root: &Node, text: &'a str, raw: &mut Raw<'a>) -> bool {
+    let mut s = Scanner {
+        b: text.as_bytes(),
+        t: text,
+        i: 0,
+    };
+    s.ws();
+    if s.peek() != b'{' {
+        return false;
+    }
+    if s.object(root, raw, true, 1).is_none() {
+        return false;
+    }
+    s.ws();
+    s.i == s.b.len()
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    t: &'a str,
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    /// The current byte, or 0 at the end (never valid where a structural byte is expected,
+    /// and a control character inside strings).
+    #[inline]
+    fn peek(&self) -> u8 {
+        self.b.get(self.i).copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while matches!(self.peek(), b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        if self.peek() == c {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn lit(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        if self.b.get(self.i..end)? == word {
+            self.i = end;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A key without escapes; the opening quote is consumed.
+    #[inline]
+    fn key(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            match self.peek() {
+                b'"' => {
+                    let k = self.t.get(start..self.i)?;
+                    self.i += 1;
+                    return Some(k);
+                }
+                b'\\' | 0..=0x1F => return None,
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// The rest of a string after its opening quote, as `serde_json` skips it.
+    fn string(&mut self) -> Option<()> {
+        loop {
+            // Eight bytes at a time while none is a quote, a backslash or a control byte.
+            while let Some(w) = self.b.get(self.i..self.i + 8) {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(w);
+                if !plain8(u64::from_le_bytes(a)) {
+                    break;
+                }
+                self.i += 8;
+            }
+            match self.peek() {
+                b'"' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    self.i += 1;
+                    match self.peek() {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'u' => {
+                            self.i += 1;
+                            for _ in 0..4 {
+                                if !self.peek().is_ascii_hexdigit() {
+                                    return None;
+                                }
+                                self.i += 1;
+                            }
+                        }
+                        _ => return None,
+                    }
+                }
+                0..=0x1F => return None,
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.peek().is_ascii_digit() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// A number, with `serde_json`'s grammar (no leading zeros, digits after `.` and `e`).
+    fn number(&mut self) -> Option<()> {
+        let _ = self.eat(b'-');
+        match self.peek() {
+            b'0' => {
+                self.i += 1;
+                if self.peek().is_ascii_digit() {
+                    return None;
+                }
+            }
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        if self.peek() == b'.' {
+            self.i += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if matches!(self.peek(), b'e' | b'E') {
+            self.i += 1;
+            if matches!(self.peek(), b'+' | b'-') {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// Skips one value (no leading whitespace), validating it.
+    fn value(&mut self, depth: u32) -> Option<()> {
+        match self.peek() {
+            b'"' => {
+                self.i += 1;
+                self.string()
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.lit(b"true"),
+            b'f' => self.lit(b"false"),
+            b'n' => self.lit(b"null"),
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.value(depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                if self.eat(b'}').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.eat(b'"')?;
+                    self.string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    self.value(depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// One value's raw text.
+    #[inline]
+    fn raw_value(&mut self, depth: u32) -> Option<&'a str> {
+        let start = self.i;
+        self.value(depth)?;
+        self.t.get(start..self.i)
+    }
+
+    /// An object against a node of the field tree; the cursor is on its `{`.
+    fn object(&mut self, node: &Node, raw: &mut Raw<'a>, root: bool, depth: u32) -> Option<()> {
+        self.i += 1;
+        self.ws();
+        let mut currency: Option<&'a str> = None;
+        let mut money = [0usize; MONEY_SLOTS];
+        let mut moneys = 0usize;
+        if self.eat(b'}').is_none() {
+            loop {
+                let key = self.key()?;
+                self.ws();
+                self.eat(b':')?;
+                self.ws();
+                let child = node.children.iter().find(|(k, _)| k == key).map(|(_, c)| c);
+                match child {
+                    Some(Child::Leaf(slot)) => {
+                        let v = self.raw_value(depth)?;
+                        let cell = raw.values.get_mut(*slot)?;
+                        if cell.is_some() {
+                            return None;
+                        }
+                        *cell = Some(v);
+                        if node.money_sibling {
+                            *money.get_mut(moneys)? = *slot;
+                            moneys += 1;
+                        }
+                    }
+                    Some(Child::Node(n)) => match self.peek() {
+                        b'n' => self.lit(b"null")?,
+                        b'{' if depth < MAX_DEPTH => self.object(n, raw, false, depth + 1)?,
+                        _ => return None,
+                    },
+                    Some(Child::Events) if root => {
+                        if raw.events.is_some() {
+                            return None;
+                        }
+                        raw.events = Some(self.events(depth + 1)?);
+                    }
+                    _ if key == "currency" && node.money_sibling => {
+                        currency = Some(self.raw_value(depth)?);
+                    }
+                    _ => self.value(depth)?,
+                }
+                self.ws();
+                match self.peek() {
+                    b',' => {
+                        self.i += 1;
+                        self.ws();
+                    }
+                    b'}' => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        for slot in money.get(..moneys)? {
+            if let Some(c) = raw.currencies.get_mut(*slot) {
+                *c = currency;
+            }
+        }
+        Some(())
+    }
+
+    /// The `events` list: each event as its key and raw value pairs.
+    fn events(&mut self, depth: u32) -> Option<Vec<RawEvent<'a>>> {
+        self.eat(b'[')?;
+        self.ws();
+        let mut out = Vec::new();
+        if self.eat(b']').is_some() {
+            return Some(out);
+        }
+        loop {
+            if self.peek() != b'{' || depth >= MAX_DEPTH {
+                return None;
+            }
+            self.i += 1;
+            self.ws();
+            let mut ev: RawEvent<'a> = Vec::new();
+            if self.eat(b'}').is_none() {
+                loop {
+                    let key = self.key()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    let v = self.raw_value(depth + 1)?;
+                    ev.push((Cow::Borrowed(key), v));
+                    self.ws();
+                    match self.peek() {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b'}' => {
+                            self.i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            out.push(ev);
+            self.ws();
+            match self.peek() {
+                b',' => {
+                    self.i += 1;
+                    self.ws();
+                }
+                b']' => {
+                    self.i += 1;
+                    return Some(out);
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// True when none of eight bytes is `"`, `\` or below 0x20.
+#[inline]
+fn plain8(x: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let quote = has_zero(x ^ (LO * u64::from(b'"')));
+    let backslash = has_zero(x ^ (LO * u64::from(b'\\')));
+    // Bytes below 0x20: (b - 0x20) borrows into the high bit for b < 0x20 (and b >= 0x80,
+    // which the `!x` mask removes).
+    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+    (quote | backslash | control) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain8;
+    use crate::records::decode::{decode_with, Decoder};
+
+    const PROGRAM: &str = r#"
+program "Scan" { version "1" currency USD timezone "Europe/Paris" rounding half_up }
+fields {
+  referrer.score: number optional
+  referrer.email: text optional
+  referee.segment: enum(smb, mid, ent) optional
+  referee.since: date optional
+  referee.tags: list(text) optional
+  referee.vip: bool optional
+  deal.amount: money optional
+  deal.closed: datetime optional
+  deal.fee: money EUR optional
+  a.b.c.d: number optional
+}
+events { won { value: money optional  note: text optional }  refund }
+eligible referrer if referrer.score is missing or referrer.score >= 10
+milestone m = event won within 90 days after created
+reward r on m to referrer { cash 5 USD }
+"#;
+
+    /// Every line of the fuzz corpus and the bundled records decodes the same with and
+    /// without the fast path.
+    #[test]
+    fn the_fast_path_agrees_with_serde_json() {
+        let checked = crate::check(&crate::parse("scan.rules", PROGRAM));
+        let Some(program) = checked.program else {
+            panic!("{:?}", checked.diagnostics);
+        };
+        let dec = Decoder::new(&program);
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut lines: Vec<String> = [
+            r#"{"id":"R1","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"}}"#,
+            r#" { "id" : "R1" , "created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1","score":1e3},"referee":{"id":"P1","tags":["a","b\u00e9"]}} "#,
+            r#"{"id":"R1","deal":{"amount":"12.50","currency":"EUR","closed":"2025-01-01T00:00:00+02:00"},"deal":{}}"#,
+            r#"{"id":"R1","deal":{"currency":"EUR","amount":12.5,"fee":1},"events":[{"kind":"won","at":"2025-02-01T00:00:00Z","value":"3.00","currency":"USD"},{}]}"#,
+            r#"{"id":"R1","referrer":null,"a":{"b":{"c":{"d":-0.5e-3}}},"x":[[[{"y":[1,2,{"z":"\n"}]}]]]}"#,
+            r#"{"id":"R1","referrer":{"id":"C1","id":"C2"}}"#,
+            r#"{"id":"R1","events":[],"events":[]}"#,
+            r#"{"id":"R1","x":01}"#,
+            r#"{"id":"R1","x":1.}"#,
+            r#"{"id":"R1","x":"\x"}"#,
+            r#"{"id":"R1","x":[1,]}"#,
+            r#"{"id":"R1",}"#,
+            r#"{"id":"R1"} x"#,
+            r#"{"i\u0064":"R1"}"#,
+            r#"["id"]"#,
+            r#"{"id":"R1","referee":5}"#,
+            r#"{"id":"R1","events":{}}"#,
+            r#"{"id":"R1","events":[1]}"#,
+            "{\"id\":\"R\u{1}\"}",
+            "{\"id\":\"Ré\u{7f}\"}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for dir in [
+            "fuzz/corpus/records",
+            "fuzz/seeds/records",
+            "rules-examples",
+            "tests/golden/inputs",
+        ] {
+            let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(bytes) = std::fs::read(e.path()) else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(&bytes);
+                lines.extend(text.lines().map(str::to_string));
+            }
+        }
+        assert!(lines.len() > 100);
+        let mut fast_ok = 0;
+        for (i, l) in lines.iter().enumerate() {
+            let slow = decode_with(&dec, i as u64 + 1, l, false);
+            let fast = decode_with(&dec, i as u64 + 1, l, true);
+            assert_eq!(fast, slow, "line {l:?}");
+            fast_ok += usize::from(slow.is_ok());
+        }
+        assert!(fast_ok > 10);
+        // The generated workload never needs the slow path.
+        let mut work = Vec::new();
+        crate::gen::generate(7, 300, &mut work).unwrap_or_default();
+        let text = String::from_utf8_lossy(&work);
+        for l in text.lines() {
+            let mut raw = super::super::decode::Raw {
+                values: vec![None; program.fields.len()],
+                currencies: vec![None; program.fields.len()],
+                events: None,
+                duplicate_keys: Vec::new(),
+            };
+            assert!(super::scan(dec.root(), l, &mut raw), "{l}");
+        }
+    }
+
+    #[test]
+    fn plain8_finds_special_bytes() {
+        let w = |b: &[u8; 8]| u64::from_le_bytes(*b);
+        assert!(plain8(w(b"abcdefgh")));
+        assert!(plain8(w(b"\xC3\xA9\xC3\xA9 ~~\x7F")));
+        for special in [b'"', b'\\', 0u8, 0x1F, b'\n'] {
+            for pos in 0..8 {
+                let mut a = *b"abcdefgh";
+                a[pos] = special;
+                assert!(!plain8(w(&a)), "{special} at {pos}");
+            }
+        }
+    }
+}

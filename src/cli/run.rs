@@ -4,9 +4,10 @@
 use super::check::load;
 use super::exit;
 use crate::diagnostics::render_text;
+use crate::eval::stream::{evaluate_lines, streamable, LineFormat, Spill};
 use crate::eval::{evaluate, Options};
 use crate::ledger::Ledger;
-use crate::output::{render, write_atomic, Format};
+use crate::output::{render, write_atomic, write_atomic_with, Format};
 use crate::{reconcile, scenario};
 use chrono::NaiveDate;
 use std::io::IsTerminal;
@@ -196,15 +197,26 @@ pub fn run(args: RunArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let as_of = args.as_of.unwrap_or_else(super::today);
+    let mut opts = Options::as_of(as_of);
+    opts.threads = threads(args.threads);
+    opts.limits.max_line_bytes = args.max_line_bytes;
+    let line_format = match args.format {
+        Some(Format::Jsonl) => Some(LineFormat::Jsonl),
+        Some(Format::Csv) => Some(LineFormat::Csv),
+        _ => None,
+    };
+    if let (Some(format), true) = (
+        line_format,
+        args.already_paid.is_empty() && streamable(&program),
+    ) {
+        return run_streamed(&program, &args, &opts, format);
+    }
     let input = match open(&args.records) {
         Ok(i) => i,
         Err(code) => return code,
     };
-    let as_of = args.as_of.unwrap_or_else(super::today);
     eprintln!("merit: evaluating as of {as_of}");
-    let mut opts = Options::as_of(as_of);
-    opts.threads = threads(args.threads);
-    opts.limits.max_line_bytes = args.max_line_bytes;
     let evaluation = match evaluate(&program, input, &opts) {
         Ok(e) => e,
         Err(e) => {
@@ -263,6 +275,62 @@ pub fn run(args: RunArgs) -> i32 {
         }
     }
     exit::OK
+}
+
+/// `merit run` for line formats: lines are written as they come out of the sort, never all
+/// held in memory (see `eval::stream`).
+fn run_streamed(
+    program: &crate::program::Program,
+    args: &RunArgs,
+    opts: &Options,
+    format: LineFormat,
+) -> i32 {
+    let input: Box<dyn std::io::Read + Send> = if args.records.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        match std::fs::File::open(&args.records) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", args.records.display());
+                return exit::USAGE;
+            }
+        }
+    };
+    eprintln!("merit: evaluating as of {}", opts.as_of);
+    let streamed = match evaluate_lines(program, input, opts, format, &Spill::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                eprintln!("error: {e}");
+            } else {
+                eprintln!("error: reading records: {e}");
+            }
+            return exit::USAGE;
+        }
+    };
+    for p in streamed.problems() {
+        eprintln!("record problem: {p}");
+    }
+    if !streamed.problems().is_empty() && !args.keep_going {
+        eprintln!(
+            "error: {} record(s) could not be judged; nothing was written (use --keep-going to produce the ledger for the rest)",
+            streamed.problem_records()
+        );
+        return exit::FAILED;
+    }
+    let written = match &args.output {
+        Some(path) => write_atomic_with(path, |w| streamed.write(w).map(|_| ())).map_err(|e| {
+            eprintln!("error: cannot write {}: {e}", path.display());
+        }),
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            streamed.write(&mut out).map(|_| ()).map_err(|_| ())
+        }
+    };
+    match written {
+        Ok(()) => exit::OK,
+        Err(()) => exit::USAGE,
+    }
 }
 
 /// Runs `merit explain`.

@@ -6,10 +6,13 @@
 //! by earned time and record id, so the ledger is byte-identical whatever the thread count or
 //! input order. The clock is never read: "today" is [`Options::as_of`].
 
+mod codec;
 pub mod coverage;
 mod expr;
 mod finalize;
 mod judge;
+mod spill;
+pub mod stream;
 
 pub use coverage::Coverage;
 pub use expr::EvalError;
@@ -17,7 +20,7 @@ pub use finalize::Explained;
 
 use crate::ledger::Ledger;
 use crate::program::Program;
-use crate::records::{decode_line, read_raw, Decoder, RawRecord, RecordLimits, RecordProblem};
+use crate::records::{decode_line, Decoder, RecordLimits, RecordProblem};
 use crate::time::{end_of_day, Instant};
 use crate::value::Value;
 use chrono::NaiveDate;
@@ -76,17 +79,7 @@ pub fn evaluate(
     input: impl BufRead,
     opts: &Options,
 ) -> std::io::Result<Evaluation> {
-    let missing = program.missing_rates();
-    if !missing.is_empty() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!(
-                "the program converts currencies with rates `{}`, which were not supplied (merit run --rates {}=FILE)",
-                missing.join("`, `"),
-                missing.first().copied().unwrap_or("NAME")
-            ),
-        ));
-    }
+    check_rates(program)?;
     let as_of_end = end_of_day(opts.as_of, program.tz).ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -107,23 +100,18 @@ pub fn evaluate(
     let mut read = 0u64;
     let threads = opts.threads.max(1);
     if threads == 1 {
-        let mut chunk = Vec::with_capacity(CHUNK);
-        read_raw(input, &opts.limits, |r| {
-            read += 1;
-            match r {
-                Ok(raw) => chunk.push(raw),
-                Err(p) => problems.push(p),
-            }
-            if chunk.len() >= CHUNK {
-                work.run(std::mem::take(&mut chunk), &mut judged, &mut problems);
-            }
+        let own = stream::read_all(input, opts, |job| {
+            read += work.run(&job, &mut judged, &mut problems);
+            Ok(())
         })?;
-        work.run(chunk, &mut judged, &mut problems);
+        read += own.len() as u64;
+        problems.extend(own);
     } else {
-        let (to_workers, from_reader) = mpsc::sync_channel::<Vec<RawRecord>>(threads * 2);
+        // The input is read on this thread (it need not be `Send`); workers judge.
+        let (to_workers, from_reader) = mpsc::sync_channel::<stream::Job>(threads * 2);
         let from_reader = std::sync::Mutex::new(from_reader);
         std::thread::scope(|s| -> std::io::Result<()> {
-            let (to_main, results) = mpsc::channel::<(Vec<Judged>, Vec<RecordProblem>)>();
+            let (to_main, results) = mpsc::channel::<(Vec<Judged>, Vec<RecordProblem>, u64)>();
             for _ in 0..threads {
                 let (rx, tx, work) = (&from_reader, to_main.clone(), &work);
                 // A generous stack: expressions may nest about a thousand deep (see syntax limits).
@@ -131,14 +119,14 @@ pub fn evaluate(
                     .name("merit-worker".into())
                     .stack_size(WORKER_STACK)
                     .spawn_scoped(s, move || loop {
-                        let chunk = match rx.lock() {
+                        let job = match rx.lock() {
                             Ok(guard) => guard.recv(),
                             Err(_) => return,
                         };
-                        let Ok(chunk) = chunk else { return };
+                        let Ok(job) = job else { return };
                         let (mut j, mut p) = (Vec::new(), Vec::new());
-                        work.run(chunk, &mut j, &mut p);
-                        if tx.send((j, p)).is_err() {
+                        let n = work.run(&job, &mut j, &mut p);
+                        if tx.send((j, p, n)).is_err() {
                             return;
                         }
                     });
@@ -149,30 +137,21 @@ pub fn evaluate(
                 }
             }
             drop(to_main);
-            let mut chunk = Vec::with_capacity(CHUNK);
-            let mut send_failed = false;
-            let outcome = read_raw(input, &opts.limits, |r| {
-                read += 1;
-                match r {
-                    Ok(raw) => chunk.push(raw),
-                    Err(p) => problems.push(p),
-                }
-                if chunk.len() >= CHUNK && to_workers.send(std::mem::take(&mut chunk)).is_err() {
-                    send_failed = true;
-                }
+            let outcome = stream::read_all(input, opts, |job| {
+                to_workers
+                    .send(job)
+                    .map_err(|_| std::io::Error::other("a worker thread stopped"))
             });
-            if !chunk.is_empty() && to_workers.send(chunk).is_err() {
-                send_failed = true;
-            }
             drop(to_workers);
-            for (mut j, mut p) in results {
+            for (mut j, mut p, n) in results {
                 judged.append(&mut j);
                 problems.append(&mut p);
+                read += n;
             }
-            if send_failed {
-                return Err(std::io::Error::other("a worker thread stopped"));
-            }
-            outcome
+            let own = outcome?;
+            read += own.len() as u64;
+            problems.extend(own);
+            Ok(())
         })?;
     }
     let (ledger, explained, coverage) = finalize::finalize(program, judged, problems, read, opts);
@@ -181,6 +160,22 @@ pub fn evaluate(
         explained,
         coverage,
     })
+}
+
+/// Refuses to run a program whose exchange rates were not supplied.
+fn check_rates(program: &Program) -> std::io::Result<()> {
+    let missing = program.missing_rates();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "the program converts currencies with rates `{}`, which were not supplied (merit run --rates {}=FILE)",
+            missing.join("`, `"),
+            missing.first().copied().unwrap_or("NAME")
+        ),
+    ))
 }
 
 /// Evaluates records given as text (JSON Lines or a JSON array).
@@ -201,22 +196,27 @@ struct Work<'a> {
 }
 
 impl Work<'_> {
+    /// Judges a job's records; returns how many records it held.
     fn run(
         &self,
-        chunk: Vec<RawRecord>,
+        job: &stream::Job,
         judged: &mut Vec<Judged>,
         problems: &mut Vec<RecordProblem>,
-    ) {
-        for raw in chunk {
-            match decode_line(self.decoder, raw.line, &raw.text) {
-                Ok(rec) => {
+    ) -> u64 {
+        let mut n = 0;
+        job.for_each(self.opts, |line, r| {
+            n += 1;
+            match r.map(|text| decode_line(self.decoder, line, text)) {
+                Ok(Ok(rec)) => {
                     match judge::judge(self.program, self.params, rec, self.opts, self.as_of_end) {
                         Ok(j) => judged.push(j),
                         Err(p) => problems.push(p),
                     }
                 }
-                Err(mut ps) => problems.append(&mut ps),
+                Ok(Err(mut ps)) => problems.append(&mut ps),
+                Err(p) => problems.push(p),
             }
-        }
+        });
+        n
     }
 }

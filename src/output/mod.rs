@@ -4,9 +4,10 @@
 
 mod atomic;
 mod csv;
+pub mod jsonl;
 mod table;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with};
 
 use crate::ledger::Ledger;
 
@@ -33,12 +34,11 @@ pub fn render(ledger: &Ledger, format: Format) -> String {
             s
         }
         Format::Jsonl => {
-            let mut out = String::new();
+            let mut out = Vec::new();
             for l in &ledger.lines {
-                out.push_str(&serde_json::to_string(l).unwrap_or_default());
-                out.push('\n');
+                jsonl::write_line(l, &mut out);
             }
-            out
+            String::from_utf8_lossy(&out).into_owned()
         }
         Format::Csv => csv::render(ledger),
     }

@@ -1,0 +1,394 @@
+//! Turning one reward candidate into its ledger line (and clawback line): count and band,
+//! bonuses, the one rounding, caps and budget, the status as of the run's date, the id and the
+//! explanation. Cross-record state lives in [`State`]; a reward that needs none of it (see
+//! [`local`]) is built on the worker that judged the record.
+
+use super::caps::{Caps, Notes, Worth};
+use super::count::{Counter, Totals};
+use crate::eval::judge::{pick_band, Base, Candidate, Fate};
+use crate::eval::Options;
+use crate::ledger::{Explanation, Facts, Line, RecipientRef, Status};
+use crate::money::{round, Money, Rounding};
+use crate::program::*;
+use crate::records::RecordProblem;
+use crate::time::{local_date, Instant};
+use crate::value::{ordinal, Value};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// A line's place in the ledger: earned time, record id, reward, occurrence, clawback.
+pub(crate) type LineKey = (Instant, Arc<str>, usize, u32, bool);
+
+/// A candidate's line, and its clawback line if it was reversed.
+pub(crate) struct Built {
+    pub line: Line,
+    pub key: LineKey,
+    pub clawback: Option<(Line, LineKey)>,
+}
+
+/// Counts, caps and budgets so far, in candidate order.
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) counter: Counter,
+    pub(crate) totals: Totals,
+    pub(crate) caps: Caps,
+}
+
+/// Whether a reward's lines depend on no other record: no counting, no shared cap, and no
+/// budget, minimum payout or duplicate rule in the program. Such lines can be built as soon as
+/// their record is judged.
+pub(crate) fn local(program: &Program, reward: &RewardDef) -> bool {
+    program.duplicates.is_none()
+        && program.budgets.is_empty()
+        && program.minimum_payout.is_none()
+        && reward.nth.is_none()
+        && !matches!(reward.amount, AmountDef::CountTiers { .. })
+        && reward.caps.iter().all(|c| c.scope == CapScope::Reward)
+}
+
+pub(crate) fn line_problem(c: &Candidate, message: String) -> RecordProblem {
+    RecordProblem {
+        line: c.line,
+        record_id: Some(c.record_id.to_string()),
+        field: None,
+        message,
+    }
+}
+
+/// Builds a candidate's line. `None` when it earns no line (not the Nth, no band) or is a
+/// problem (then reported in `problems`). Candidates must come in ledger order.
+pub(crate) fn build(
+    program: &Program,
+    opts: &Options,
+    mut c: Candidate,
+    state: &mut State,
+    problems: &mut Vec<RecordProblem>,
+) -> Option<Built> {
+    let tz = program.tz;
+    let reward = program.rewards.get(c.reward)?;
+    let mut facts = std::mem::take(&mut c.facts);
+    let mut steps = std::mem::take(&mut c.steps);
+    // A forfeited line takes no place in counts, caps or the budget.
+    let consumes = !matches!(c.fate, Fate::Forfeited(_));
+    if let Some(nth) = &reward.nth {
+        let n = state
+            .counter
+            .next((c.reward, 1), &c, nth.period, tz, consumes);
+        let hit = if nth.every {
+            n % u64::from(nth.n.max(1)) == 0
+        } else {
+            n == u64::from(nth.n)
+        };
+        if !hit {
+            return None;
+        }
+        facts.push(
+            "count",
+            format!(
+                "{} referral ({})",
+                ordinal(n),
+                nth.period.label(local_date(&c.earned_at, tz))
+            ),
+        );
+        steps.push(format!("the {} referral of the period", ordinal(n)));
+    }
+    let base = match &c.base {
+        Base::Value(v) => v.clone(),
+        Base::Perk(_) | Base::NoBand => Value::Number(Decimal::ONE),
+        Base::ByCount(vals) => {
+            let AmountDef::CountTiers {
+                period,
+                retroactive,
+                bands,
+            } = &reward.amount
+            else {
+                return None;
+            };
+            let n = state.counter.next((c.reward, 0), &c, *period, tz, consumes);
+            let label = period.label(local_date(&c.earned_at, tz));
+            let counted = if *retroactive {
+                let key = period.key(local_date(&c.earned_at, tz));
+                state.totals.get(&c, key).unwrap_or(n)
+            } else {
+                n
+            };
+            let measure = Value::Number(Decimal::from(counted));
+            let Ok(Some(band)) = pick_band(&measure, bands) else {
+                return None;
+            };
+            let idx = bands
+                .iter()
+                .position(|b| std::ptr::eq(b, band))
+                .unwrap_or(0);
+            c.tier = Some(band.label.clone());
+            facts.push("count", format!("{} referral ({label})", ordinal(n)));
+            if *retroactive {
+                facts.push("period total", format!("{counted} referrals ({label})"));
+                steps.push(format!(
+                    "{counted} referrals in {label} reach band `{}` (retroactive)",
+                    band.label
+                ));
+            } else {
+                steps.push(format!(
+                    "the {} referral in {label} falls in band `{}`",
+                    ordinal(n),
+                    band.label
+                ));
+            }
+            facts.push("band", band.label.clone());
+            let v = vals.get(idx)?;
+            match v {
+                Value::Number(x) if reward.kind.is_money() => Value::Money(Money {
+                    amount: *x,
+                    currency: program.currency,
+                }),
+                other => other.clone(),
+            }
+        }
+    };
+    // Bonuses.
+    let mut value = base;
+    let mut failed = false;
+    for (m, text) in &c.multipliers {
+        match crate::eval::expr::arith(
+            crate::syntax::ast::BinaryOp::Mul,
+            value.clone(),
+            Value::Number(*m),
+            tz,
+        ) {
+            Ok(v) => value = v,
+            Err(e) => {
+                problems.push(line_problem(&c, format!("{text}: {}", e.message)));
+                failed = true;
+            }
+        }
+        steps.push(text.clone());
+        facts.push("bonus", text.clone());
+    }
+    for (f, text) in &c.fixed {
+        match crate::eval::expr::arith(
+            crate::syntax::ast::BinaryOp::Add,
+            value.clone(),
+            f.clone(),
+            tz,
+        ) {
+            Ok(v) => value = v,
+            Err(e) => {
+                problems.push(line_problem(&c, format!("{text}: {}", e.message)));
+                failed = true;
+            }
+        }
+        steps.push(text.clone());
+        facts.push("bonus", text.clone());
+    }
+    if failed {
+        return None;
+    }
+    // Round once, then caps and budget.
+    let (amount, currency, quantity, unit) = match (&c.base, &value, reward.kind) {
+        (Base::Perk(p), _, _) => (None, None, Some(Decimal::ONE), Some(p.clone())),
+        (_, Value::Money(m), k) if k.is_money() => {
+            let r = round(m.amount, m.currency, &program.rounding);
+            if r != m.amount {
+                facts.push("unrounded", m.amount.normalize().to_string());
+            }
+            (Some(r), Some(m.currency), None, None)
+        }
+        (_, Value::Number(n), RewardKind::Points) => {
+            let r = Rounding {
+                mode: program.rounding.mode,
+                scale: Some(0),
+            };
+            let q = round(*n, program.currency, &r);
+            (None, None, Some(q), Some("points".to_string()))
+        }
+        (_, Value::Percent(p), RewardKind::Discount) => {
+            (None, None, Some(*p), Some("percent".to_string()))
+        }
+        (_, v, k) => {
+            problems.push(line_problem(
+                &c,
+                format!("a {} reward cannot pay {v}", k.name()),
+            ));
+            return None;
+        }
+    };
+    // Like record amounts, a line stays below 10^18 so totals can never overflow.
+    if let Some(big) = amount
+        .or(quantity)
+        .filter(|a| a.abs() >= crate::records::MAX_MAGNITUDE)
+    {
+        problems.push(line_problem(
+            &c,
+            format!(
+                "`{}` would pay {big}, beyond the largest amount merit pays (10^18)",
+                reward.name
+            ),
+        ));
+        return None;
+    }
+    let earned_day = local_date(&c.earned_at, tz);
+    let mut w = Worth {
+        amount,
+        currency,
+        quantity,
+        capped: false,
+    };
+    let mut notes = Notes {
+        facts: &mut facts,
+        steps: &mut steps,
+        problems,
+    };
+    if !state
+        .caps
+        .apply(reward, &c, earned_day, consumes, &mut w, &mut notes)
+    {
+        return None;
+    }
+    if !state.caps.budget(program, &c, consumes, &mut w, &mut notes) {
+        return None;
+    }
+    let Worth {
+        amount,
+        currency,
+        quantity,
+        capped,
+    } = w;
+    let (status, status_note) = status(opts, &c, capped, tz);
+    let milestone = program
+        .milestones
+        .get(reward.milestone)
+        .map(|m| m.name.clone())
+        .unwrap_or_default();
+    let mut id = format!(
+        "{}@{}/{}/{}/{}",
+        program.slug, program.version, reward.name, c.record_id, c.role
+    );
+    if c.occurrence > 0 {
+        id.push_str(&format!("/{}", c.occurrence));
+    }
+    let scale = currency
+        .map(|cur| program.rounding.scale_for(cur))
+        .unwrap_or(0);
+    let worth = match (amount, currency, quantity, &unit) {
+        (Some(a), Some(cur), _, _) => {
+            format!("{} {cur}", crate::money::format_amount(a, scale))
+        }
+        (_, _, Some(q), Some(u)) if reward.kind == RewardKind::Perk => {
+            format!("the perk \"{u}\" (x{q})")
+        }
+        (_, _, Some(q), Some(u)) => format!("{} {u}", q.normalize()),
+        _ => String::new(),
+    };
+    let mut text = format!(
+        "{} {} earns {worth} ({}) under `{}` for reaching `{milestone}` on {earned_day}",
+        c.role,
+        c.recipient,
+        reward.kind.name(),
+        reward.name
+    );
+    if !steps.is_empty() {
+        text.push_str(": ");
+        text.push_str(&steps.join("; "));
+    }
+    text.push_str(&format!(". {status_note}."));
+    facts.push("status", status_note);
+    let line = Line {
+        id: id.clone(),
+        record_id: c.record_id.to_string(),
+        recipient: RecipientRef {
+            role: c.role.to_string(),
+            id: c.recipient.to_string(),
+        },
+        rule: reward.name.clone(),
+        tier: c.tier.clone(),
+        milestone: milestone.clone(),
+        kind: reward.kind,
+        amount: amount.map(|a| (a, scale)),
+        currency,
+        quantity,
+        unit: unit.clone(),
+        status,
+        earned_at: c.earned_at,
+        payable_on: c.payable_on,
+        expires_on: c.expires_on,
+        reverses: None,
+        explanation: Explanation { text, facts },
+    };
+    let key = (
+        c.earned_at,
+        c.record_id.clone(),
+        c.reward,
+        c.occurrence,
+        false,
+    );
+    let mut clawback = None;
+    if let Fate::ClawedBack(at, why) = &c.fate {
+        if !capped && status != Status::Expired {
+            let mut f = Facts::default();
+            f.push("reversal", why.clone());
+            f.push("reverses", id.clone());
+            let back = Line {
+                id: format!("{id}/clawback"),
+                amount: amount.map(|a| (-a, scale)),
+                quantity: if amount.is_none() {
+                    quantity.map(|q| -q)
+                } else {
+                    None
+                },
+                status: Status::ClawedBack,
+                earned_at: *at,
+                payable_on: local_date(at, tz),
+                expires_on: None,
+                reverses: Some(id.clone()),
+                tier: line.tier.clone(),
+                explanation: Explanation {
+                    text: format!(
+                        "Takes back {worth} paid under `{}` to {} {}: {why}.",
+                        reward.name, c.role, c.recipient
+                    ),
+                    facts: f,
+                },
+                ..line.clone()
+            };
+            clawback = Some((
+                back,
+                (*at, c.record_id.clone(), c.reward, c.occurrence, true),
+            ));
+        }
+    }
+    Some(Built {
+        line,
+        key,
+        clawback,
+    })
+}
+
+/// The status as of the run's date, and its note. A line reversed while it was live is settled
+/// by its clawback line and no longer expires (that would take it back twice); one reversed
+/// after it expired has nothing left to take back.
+fn status(opts: &Options, c: &Candidate, capped: bool, tz: chrono_tz::Tz) -> (Status, String) {
+    let reversed_live = match &c.fate {
+        Fate::ClawedBack(at, _) => c.expires_on.is_none_or(|e| local_date(at, tz) <= e),
+        _ => false,
+    };
+    match &c.fate {
+        _ if capped => (Status::Capped, "cut to nothing by a cap".to_string()),
+        Fate::Forfeited(why) => (Status::Forfeited, format!("forfeited: {why}")),
+        Fate::Waiting(why) => (Status::Pending, format!("pending: {why}")),
+        _ if opts.as_of < c.payable_on => {
+            (Status::Pending, format!("on hold until {}", c.payable_on))
+        }
+        _ if !reversed_live && c.expires_on.is_some_and(|e| opts.as_of > e) => {
+            let mut note = format!(
+                "expired on {}",
+                c.expires_on.map(|e| e.to_string()).unwrap_or_default()
+            );
+            if let Fate::ClawedBack(_, why) = &c.fate {
+                note.push_str(&format!(", before {why}, so nothing is taken back"));
+            }
+            (Status::Expired, note)
+        }
+        _ => (Status::Payable, format!("payable since {}", c.payable_on)),
+    }
+}

@@ -1,0 +1,253 @@
+//! The cross-record pass. Candidates from every record are processed in one order, earned time
+//! then record id then rule, so the result never depends on input order: duplicates resolved,
+//! counts taken (count tiers, every Nth), bonuses applied, each amount rounded once, caps and
+//! the budget applied with partial awards, statuses set as of the run's date, clawbacks added,
+//! and the minimum payout enforced.
+//!
+//! - [`lines`]: one candidate to its line (and clawback line), given the [`lines::State`];
+//! - [`count`]: positions and period totals for count tiers and `every Nth`;
+//! - [`caps`]: caps and budgets.
+
+mod caps;
+mod count;
+pub(crate) mod lines;
+
+pub(crate) use count::needs_totals;
+pub(crate) use lines::{build, local, Built, LineKey, State};
+
+use super::judge::{Candidate, Judged, Outcome};
+use super::Options;
+use crate::ledger::{summarize, Ledger, Line, ProgramRef, Status, Summary};
+use crate::program::*;
+use crate::records::RecordProblem;
+use crate::time::Instant;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The trace and outcome of the explained record.
+#[derive(Debug, Clone, Default)]
+pub struct Explained {
+    /// Step by step.
+    pub steps: Vec<String>,
+    /// Eligible, not eligible (why) or rejected (why).
+    pub outcome: String,
+    /// Milestones whose deadline passed unreached.
+    pub lapsed: Vec<String>,
+}
+
+/// Builds the ledger from judged records.
+pub(crate) fn finalize(
+    program: &Program,
+    mut judged: Vec<Judged>,
+    mut problems: Vec<RecordProblem>,
+    records_read: u64,
+    opts: &Options,
+) -> (Ledger, Option<Explained>, Option<super::Coverage>) {
+    // 1. Duplicate record ids: every occurrence is a problem (no input order decides a winner).
+    // Records that could not be judged but whose id was read count too: the other copy of
+    // their id must not be paid as if it were unique.
+    let mut lines_by_id: HashMap<Arc<str>, BTreeSet<u64>> = HashMap::new();
+    for j in &judged {
+        lines_by_id.entry(j.id.clone()).or_default().insert(j.line);
+    }
+    for p in &problems {
+        if let Some(id) = &p.record_id {
+            lines_by_id
+                .entry(Arc::from(id.as_str()))
+                .or_default()
+                .insert(p.line);
+        }
+    }
+    let duplicate_id = |id: &Arc<str>, line: u64| -> Option<RecordProblem> {
+        let lines = lines_by_id.get(id).filter(|l| l.len() > 1)?;
+        let list: Vec<String> = lines.iter().map(u64::to_string).collect();
+        Some(RecordProblem {
+            line,
+            record_id: Some(id.to_string()),
+            field: Some("id".into()),
+            message: format!("the record id appears on lines {}", list.join(", ")),
+        })
+    };
+    let mut dup_problems: Vec<RecordProblem> = problems
+        .iter()
+        .filter_map(|p| {
+            let id = Arc::from(p.record_id.as_deref()?);
+            duplicate_id(&id, p.line)
+        })
+        .collect();
+    judged.retain(|j| match duplicate_id(&j.id, j.line) {
+        Some(p) => {
+            dup_problems.push(p);
+            false
+        }
+        None => true,
+    });
+    problems.append(&mut dup_problems);
+    // 2. Duplicate referees: first (or last) referral wins, by creation time then id.
+    if let Some(rule) = &program.duplicates {
+        let mut winners: HashMap<String, (Instant, Arc<str>)> = HashMap::new();
+        for j in judged.iter().filter(|j| j.outcome == Outcome::Eligible) {
+            let Some(k) = &j.dup_key else { continue };
+            let cand = (j.created_at, j.id.clone());
+            winners
+                .entry(k.clone())
+                .and_modify(|w| {
+                    let better = if rule.keep_first {
+                        cand < *w
+                    } else {
+                        cand > *w
+                    };
+                    if better {
+                        *w = cand.clone();
+                    }
+                })
+                .or_insert(cand);
+        }
+        for j in judged.iter_mut().filter(|j| j.outcome == Outcome::Eligible) {
+            let Some(k) = &j.dup_key else { continue };
+            if let Some((_, w)) = winners.get(k) {
+                if *w != j.id {
+                    let which = if rule.keep_first { "first" } else { "last" };
+                    j.outcome = Outcome::Rejected(format!(
+                        "duplicate: {} {k} was also referred in {w}, and the {which} referral wins",
+                        rule.key_path
+                    ));
+                    j.candidates.clear();
+                }
+            }
+        }
+    }
+    let mut summary = Summary {
+        records: records_read,
+        ..Summary::default()
+    };
+    let mut explained = None;
+    let mut candidates = Vec::new();
+    let mut coverage = opts.coverage.then(super::Coverage::default);
+    for j in &mut judged {
+        if let (Some(total), Some(c)) = (&mut coverage, &j.coverage) {
+            total.merge(c);
+        }
+        match &j.outcome {
+            Outcome::Eligible => summary.eligible += 1,
+            Outcome::NotEligible(_) => summary.not_eligible += 1,
+            Outcome::Rejected(_) => summary.rejected += 1,
+        }
+        if j.outcome == Outcome::Eligible && !j.lapsed.is_empty() {
+            summary.lapsed += 1;
+        }
+        if opts.explain.as_deref() == Some(&*j.id) {
+            explained = Some(Explained {
+                steps: j.trace.take().unwrap_or_default(),
+                outcome: match &j.outcome {
+                    Outcome::Eligible => "eligible".to_string(),
+                    Outcome::NotEligible(r) | Outcome::Rejected(r) => r.clone(),
+                },
+                lapsed: j.lapsed.clone(),
+            });
+        }
+        candidates.append(&mut j.candidates);
+    }
+    drop(judged);
+    sort_candidates(&mut candidates);
+    let mut state = State::default();
+    if needs_totals(program) {
+        for c in &candidates {
+            state.totals.add(program, c);
+        }
+    }
+    let mut lines: Vec<(Line, LineKey)> = Vec::new();
+    for c in candidates {
+        if let Some(b) = build(program, opts, c, &mut state, &mut problems) {
+            if let Some(back) = b.clawback {
+                lines.push(back);
+            }
+            lines.push((b.line, b.key));
+        }
+    }
+    minimum_payout(program, &mut lines);
+    lines.sort_by(|a, b| a.1.cmp(&b.1));
+    let lines: Vec<Line> = lines.into_iter().map(|(l, _)| l).collect();
+    problems.sort();
+    problems.dedup();
+    summary.rewarded = lines
+        .iter()
+        .map(|l| l.record_id.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len() as u64;
+    summary.problems = problems
+        .iter()
+        .map(|p| (p.line, p.record_id.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u64;
+    summarize(&lines, &mut summary);
+    if let Some(c) = &mut coverage {
+        for l in lines.iter().filter(|l| l.reverses.is_none()) {
+            *c.rewards.entry(l.rule.clone()).or_default() += 1;
+            if let Some(t) = &l.tier {
+                *c.bands.entry(format!("{} / {t}", l.rule)).or_default() += 1;
+            }
+        }
+    }
+    let ledger = Ledger {
+        program: ProgramRef {
+            name: program.name.clone(),
+            version: program.version.clone(),
+        },
+        as_of: opts.as_of,
+        lines,
+        summary,
+        problems,
+    };
+    (ledger, explained, coverage)
+}
+
+/// Puts candidates in ledger order: earned time, record id, reward, occurrence.
+pub(crate) fn sort_candidates(candidates: &mut [Candidate]) {
+    candidates.sort_by(|a, b| {
+        (a.earned_at, &a.record_id, a.reward, a.occurrence).cmp(&(
+            b.earned_at,
+            &b.record_id,
+            b.reward,
+            b.occurrence,
+        ))
+    });
+}
+
+/// Holds payable lines of recipients whose payable balance is below the minimum payout. The
+/// balance is net of clawbacks: a reversed line does not help reach the minimum.
+fn minimum_payout(program: &Program, lines: &mut [(Line, LineKey)]) {
+    let Some(min) = program.minimum_payout else {
+        return;
+    };
+    let mut balance: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    for (l, _) in lines.iter() {
+        if matches!(l.status, Status::Payable | Status::ClawedBack)
+            && l.currency == Some(min.currency)
+        {
+            if let Some((a, _)) = l.amount {
+                *balance
+                    .entry((l.recipient.role.clone(), l.recipient.id.clone()))
+                    .or_default() += a;
+            }
+        }
+    }
+    for (l, _) in lines.iter_mut() {
+        if l.status != Status::Payable || l.currency != Some(min.currency) {
+            continue;
+        }
+        let b = balance
+            .get(&(l.recipient.role.clone(), l.recipient.id.clone()))
+            .copied()
+            .unwrap_or_default();
+        if b < min.amount {
+            l.status = Status::Pending;
+            let note = format!(
+                "pending: the recipient's payable balance {b} is below the minimum payout {min}"
+            );
+            l.explanation.facts.push("minimum payout", note.clone());
+            l.explanation.text.push_str(&format!(" Held: {note}."));
+        }
+    }
+}

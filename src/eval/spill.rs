@@ -1,0 +1,464 @@
+//! Sorting more than fits in memory: entries (a key compared byte by byte, and a payload) are
+//! gathered in a buffer; when it holds more than its limit it is sorted and written to a
+//! temporary file as one sorted run; reading merges the runs and what is left in memory.
+//!
+//! Temporary files are created in the spill folder (the system's temporary folder by default,
+//! `TMPDIR` on Unix) and, on Unix, unlinked at once: nothing is left behind even if the process
+//! is killed.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// One entry's place in a [`Chunk`]'s arena.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// The key's first eight bytes, big-endian (zero-padded): most comparisons end here.
+    prefix: u64,
+    off: usize,
+    klen: usize,
+    plen: usize,
+}
+
+/// Bytes of memory one entry costs besides its key and payload.
+const ENTRY_COST: usize = std::mem::size_of::<Entry>();
+
+fn prefix(key: &[u8]) -> u64 {
+    let mut p = [0u8; 8];
+    for (d, s) in p.iter_mut().zip(key) {
+        *d = *s;
+    }
+    u64::from_be_bytes(p)
+}
+
+/// Entries in memory, in the order pushed until [`Chunk::sort`].
+#[derive(Debug, Default)]
+pub(crate) struct Chunk {
+    arena: Vec<u8>,
+    index: Vec<Entry>,
+}
+
+impl Chunk {
+    /// Adds an entry.
+    #[cfg(test)]
+    pub(crate) fn push(&mut self, key: &[u8], payload: &[u8]) {
+        let off = self.arena.len();
+        self.arena.extend_from_slice(key);
+        self.arena.extend_from_slice(payload);
+        self.push_written(off, key.len());
+    }
+
+    /// Adds an entry whose key and payload were just appended to [`Chunk::arena_mut`] after
+    /// `off`, the key's `klen` bytes first.
+    pub(crate) fn push_written(&mut self, off: usize, klen: usize) {
+        let plen = self.arena.len().saturating_sub(off + klen);
+        let key = self.arena.get(off..off + klen).unwrap_or_default();
+        self.index.push(Entry {
+            prefix: prefix(key),
+            off,
+            klen,
+            plen,
+        });
+    }
+
+    /// The arena, to write an entry in place (then [`Chunk::push_written`]).
+    pub(crate) fn arena_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.arena
+    }
+
+    /// Memory held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.arena.len() + self.index.len() * ENTRY_COST
+    }
+
+    /// Number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    fn key(&self, e: &Entry) -> &[u8] {
+        self.arena.get(e.off..e.off + e.klen).unwrap_or_default()
+    }
+
+    fn payload(&self, e: &Entry) -> &[u8] {
+        let start = e.off + e.klen;
+        self.arena.get(start..start + e.plen).unwrap_or_default()
+    }
+
+    fn append(&mut self, other: Chunk) {
+        let base = self.arena.len();
+        if self.arena.is_empty() {
+            self.arena = other.arena;
+        } else {
+            self.arena.extend_from_slice(&other.arena);
+        }
+        self.index.extend(other.index.into_iter().map(|mut e| {
+            e.off += base;
+            e
+        }));
+    }
+
+    fn sort(&mut self) {
+        let arena = &self.arena;
+        let key = |e: &Entry| arena.get(e.off..e.off + e.klen).unwrap_or_default();
+        self.index
+            .sort_unstable_by(|a, b| a.prefix.cmp(&b.prefix).then_with(|| key(a).cmp(key(b))));
+    }
+
+    fn clear(&mut self) {
+        self.arena.clear();
+        self.index.clear();
+    }
+}
+
+/// A sorted run in a temporary file.
+struct Run {
+    file: File,
+    /// Removed on drop (where the file could not be unlinked while open).
+    path: Option<PathBuf>,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some(p) = &self.path {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn temp_file(dir: &Path) -> std::io::Result<Run> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let mut last = None;
+    for _ in 0..64 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = dir.join(format!(
+            ".merit-spill-{}-{}-{nanos}.tmp",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => {
+                // Unlinked at once where the system allows it, so nothing is ever left behind.
+                let path = if cfg!(unix) && std::fs::remove_file(&path).is_ok() {
+                    None
+                } else {
+                    Some(path)
+                };
+                return Ok(Run { file, path });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("cannot create a temporary file in {}: {e}", dir.display()),
+                ))
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("cannot create a temporary file")))
+}
+
+fn write_varint(w: &mut impl Write, mut n: u64) -> std::io::Result<()> {
+    let mut buf = [0u8; 10];
+    let mut i = 0;
+    loop {
+        let byte = (n & 0x7F) as u8;
+        n >>= 7;
+        if let Some(b) = buf.get_mut(i) {
+            *b = if n == 0 { byte } else { byte | 0x80 };
+        }
+        i += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    w.write_all(buf.get(..i).unwrap_or_default())
+}
+
+/// Reads a varint; `None` at a clean end of input.
+fn read_varint(r: &mut impl Read) -> std::io::Result<Option<u64>> {
+    let mut n = 0u64;
+    let mut shift = 0;
+    loop {
+        let mut b = [0u8; 1];
+        if r.read(&mut b)? == 0 {
+            return if shift == 0 { Ok(None) } else { Err(corrupt()) };
+        }
+        n |= u64::from(b[0] & 0x7F) << shift;
+        if b[0] & 0x80 == 0 {
+            return Ok(Some(n));
+        }
+        shift += 7;
+        if shift > 63 {
+            return Err(corrupt());
+        }
+    }
+}
+
+fn corrupt() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        "a temporary sort file was changed while merit was using it",
+    )
+}
+
+/// Gathers entries, spilling sorted runs to disk past `limit` bytes.
+pub(crate) struct Sorter {
+    mem: Chunk,
+    limit: usize,
+    dir: PathBuf,
+    runs: Vec<Run>,
+}
+
+impl Sorter {
+    /// A sorter that holds about `limit` bytes before writing a run in `dir`.
+    pub(crate) fn new(limit: usize, dir: PathBuf) -> Sorter {
+        Sorter {
+            mem: Chunk::default(),
+            limit: limit.max(1),
+            dir,
+            runs: Vec::new(),
+        }
+    }
+
+    /// Adds one entry.
+    #[cfg(test)]
+    pub(crate) fn push(&mut self, key: &[u8], payload: &[u8]) -> std::io::Result<()> {
+        self.mem.push(key, payload);
+        self.spill_if_full()
+    }
+
+    /// Adds every entry of a chunk.
+    pub(crate) fn absorb(&mut self, chunk: Chunk) -> std::io::Result<()> {
+        if chunk.len() > 0 {
+            self.mem.append(chunk);
+            self.spill_if_full()?;
+        }
+        Ok(())
+    }
+
+    /// Runs written to disk so far.
+    #[cfg(test)]
+    pub(crate) fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    fn spill_if_full(&mut self) -> std::io::Result<()> {
+        if self.mem.bytes() < self.limit {
+            return Ok(());
+        }
+        self.mem.sort();
+        let run = temp_file(&self.dir)?;
+        {
+            let mut w = BufWriter::with_capacity(1 << 18, &run.file);
+            for e in &self.mem.index {
+                write_varint(&mut w, e.klen as u64)?;
+                write_varint(&mut w, e.plen as u64)?;
+                w.write_all(self.mem.key(e))?;
+                w.write_all(self.mem.payload(e))?;
+            }
+            w.flush()?;
+        }
+        self.runs.push(run);
+        self.mem.clear();
+        if self.mem.arena.capacity() > self.limit.saturating_mul(2) {
+            self.mem.arena.shrink_to(self.limit);
+        }
+        Ok(())
+    }
+
+    /// Everything added, sorted.
+    pub(crate) fn finish(mut self) -> Sorted {
+        self.mem.sort();
+        Sorted {
+            mem: self.mem,
+            runs: self.runs,
+        }
+    }
+}
+
+/// All entries, sorted; can be read more than once.
+pub(crate) struct Sorted {
+    mem: Chunk,
+    runs: Vec<Run>,
+}
+
+impl Sorted {
+    /// Reads the entries in key order (equal keys: those in memory first, then by run).
+    pub(crate) fn merge(&mut self) -> std::io::Result<Merge<'_>> {
+        let mut runs = Vec::with_capacity(self.runs.len());
+        for run in &self.runs {
+            (&run.file).seek(SeekFrom::Start(0))?;
+            let mut r = RunReader {
+                r: BufReader::with_capacity(1 << 16, &run.file),
+                key: Vec::new(),
+                payload: Vec::new(),
+                prefix: 0,
+                live: true,
+            };
+            r.advance()?;
+            runs.push(r);
+        }
+        Ok(Merge {
+            mem: &self.mem,
+            pos: 0,
+            runs,
+            last: None,
+        })
+    }
+}
+
+struct RunReader<'a> {
+    r: BufReader<&'a File>,
+    key: Vec<u8>,
+    payload: Vec<u8>,
+    prefix: u64,
+    live: bool,
+}
+
+impl RunReader<'_> {
+    fn advance(&mut self) -> std::io::Result<()> {
+        let Some(klen) = read_varint(&mut self.r)? else {
+            self.live = false;
+            return Ok(());
+        };
+        let plen = read_varint(&mut self.r)?.ok_or_else(corrupt)?;
+        let (klen, plen) = (
+            usize::try_from(klen).map_err(|_| corrupt())?,
+            usize::try_from(plen).map_err(|_| corrupt())?,
+        );
+        self.key.resize(klen, 0);
+        self.r.read_exact(&mut self.key)?;
+        self.payload.resize(plen, 0);
+        self.r.read_exact(&mut self.payload)?;
+        self.prefix = prefix(&self.key);
+        Ok(())
+    }
+}
+
+/// A merged reading of a [`Sorted`].
+pub(crate) struct Merge<'a> {
+    mem: &'a Chunk,
+    pos: usize,
+    runs: Vec<RunReader<'a>>,
+    /// The source of the entry returned last (advanced on the next call): `None` for memory.
+    last: Option<Option<usize>>,
+}
+
+impl Merge<'_> {
+    /// The next entry: key and payload.
+    pub(crate) fn next(&mut self) -> std::io::Result<Option<(&[u8], &[u8])>> {
+        match self.last.take() {
+            Some(None) => self.pos += 1,
+            Some(Some(i)) => {
+                if let Some(r) = self.runs.get_mut(i) {
+                    r.advance()?;
+                }
+            }
+            None => {}
+        }
+        let mut best: Option<(Option<usize>, u64, &[u8])> = self
+            .mem
+            .index
+            .get(self.pos)
+            .map(|e| (None, e.prefix, self.mem.key(e)));
+        for (i, r) in self.runs.iter().enumerate() {
+            if !r.live {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some((_, p, k)) => (r.prefix, r.key.as_slice()) < (*p, *k),
+            };
+            if better {
+                best = Some((Some(i), r.prefix, &r.key));
+            }
+        }
+        let Some((source, _, _)) = best else {
+            return Ok(None);
+        };
+        self.last = Some(source);
+        Ok(match source {
+            None => self
+                .mem
+                .index
+                .get(self.pos)
+                .map(|e| (self.mem.key(e), self.mem.payload(e))),
+            Some(i) => self
+                .runs
+                .get(i)
+                .map(|r| (r.key.as_slice(), r.payload.as_slice())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spilled_and_in_memory_sorts_agree() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        let entries: Vec<(Vec<u8>, Vec<u8>)> = (0..3000)
+            .map(|i| {
+                let len = (next() % 12) as usize;
+                let key: Vec<u8> = (0..len).map(|_| (next() % 3) as u8).collect();
+                (key, format!("payload {i}").into_bytes())
+            })
+            .collect();
+        let mut want: Vec<&(Vec<u8>, Vec<u8>)> = entries.iter().collect();
+        want.sort_by(|a, b| a.0.cmp(&b.0));
+        for limit in [1usize, 100, 5000, 1 << 30] {
+            let mut s = Sorter::new(limit, std::env::temp_dir());
+            let mut chunk = Chunk::default();
+            for (i, (k, p)) in entries.iter().enumerate() {
+                if i % 2 == 0 {
+                    chunk.push(k, p);
+                } else {
+                    s.push(k, p).unwrap_or_default();
+                }
+                if chunk.len() > 40 {
+                    s.absorb(std::mem::take(&mut chunk)).unwrap_or_default();
+                }
+            }
+            s.absorb(chunk).unwrap_or_default();
+            if limit < 5000 {
+                assert!(s.runs() > 1, "limit {limit}: nothing went to disk");
+            } else if limit == 1 << 30 {
+                assert_eq!(s.runs(), 0);
+            }
+            let mut sorted = s.finish();
+            for _ in 0..2 {
+                let mut m = sorted.merge().unwrap_or_else(|e| panic!("{e}"));
+                let mut got: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+                while let Ok(Some((k, p))) = m.next() {
+                    got.push((k.to_vec(), p.to_vec()));
+                }
+                assert_eq!(got.len(), want.len(), "limit {limit}");
+                for (g, w) in got.iter().zip(&want) {
+                    assert_eq!(g.0, w.0, "limit {limit}");
+                }
+                let mut a: Vec<_> = got.clone();
+                let mut b: Vec<_> = want.iter().map(|x| (*x).clone()).collect();
+                a.sort();
+                b.sort();
+                assert_eq!(a, b);
+            }
+        }
+    }
+}

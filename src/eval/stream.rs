@@ -1,0 +1,581 @@
+//! Streaming evaluation, for `merit run --format jsonl|csv`: the same ledger lines as
+//! [`super::evaluate`], byte for byte, in bounded memory.
+//!
+//! - A reader hands blocks of whole lines to the workers ([`crate::records::blocks`]).
+//! - Each worker decodes and judges its records, and builds and renders the lines of every
+//!   reward that depends on no other record ([`finalize::local`]). Candidates of the other
+//!   rewards (count tiers, `every Nth`, shared caps, budgets) are encoded ([`super::codec`]).
+//! - The main thread only merges: rendered lines, waiting candidates and record ids go into
+//!   three external sorters ([`super::spill`]), which spill sorted runs to temporary files when
+//!   they pass their share of [`Spill::memory`].
+//! - At the end: record ids seen twice are found in the sorted ids; the waiting candidates are
+//!   read in ledger order and built with the cross-record state (which grows with recipients
+//!   and periods, not records); the lines are written in ledger order, leaving out those of
+//!   duplicated ids.
+//!
+//! Programs with a `duplicates by` rule or a `minimum payout` need every line before any can
+//! be settled; [`streamable`] is false for them and the caller evaluates them in memory.
+
+use super::finalize::{self, build, Built, LineKey, State};
+use super::spill::{Chunk, Sorted, Sorter};
+use super::{codec, judge, Options};
+use crate::ledger::Line;
+use crate::output::jsonl;
+use crate::program::Program;
+use crate::records::blocks::{self, Block, Start, BLOCK_BYTES};
+use crate::records::{decode_line, read_raw, Decoder, RawRecord, RecordProblem};
+use crate::time::{end_of_day, Instant};
+use crate::value::Value;
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+/// Line formats that can be written line by line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// A header row, then one row per line.
+    Csv,
+}
+
+/// Where, and past how much memory, sorting goes to disk.
+#[derive(Debug, Clone)]
+pub struct Spill {
+    /// Folder for temporary files.
+    pub dir: PathBuf,
+    /// Bytes the three sorters may hold in memory together.
+    pub memory: usize,
+}
+
+impl Default for Spill {
+    fn default() -> Self {
+        Spill {
+            dir: std::env::temp_dir(),
+            memory: 24 << 20,
+        }
+    }
+}
+
+/// Whether a program can be evaluated as a stream (no rule that needs every line first).
+pub fn streamable(program: &Program) -> bool {
+    program.duplicates.is_none() && program.minimum_payout.is_none()
+}
+
+/// The outcome of a streamed run: problems now, lines when written.
+pub struct Streamed {
+    format: LineFormat,
+    lines: Sorted,
+    /// Record ids seen on more than one line (escaped as in keys): their lines are left out.
+    dups: HashSet<Vec<u8>>,
+    problems: Vec<RecordProblem>,
+    records: u64,
+}
+
+impl Streamed {
+    /// Records that could not be judged, sorted.
+    pub fn problems(&self) -> &[RecordProblem] {
+        &self.problems
+    }
+
+    /// How many records have problems (as `Summary::problems` counts them).
+    pub fn problem_records(&self) -> u64 {
+        self.problems
+            .iter()
+            .map(|p| (p.line, p.record_id.as_deref()))
+            .collect::<HashSet<_>>()
+            .len() as u64
+    }
+
+    /// Records read.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Writes the ledger's lines in ledger order; returns how many.
+    pub fn write(mut self, out: &mut dyn Write) -> std::io::Result<u64> {
+        if self.format == LineFormat::Csv {
+            out.write_all(jsonl::CSV_HEADER.as_bytes())?;
+        }
+        let mut n = 0;
+        let mut merge = self.lines.merge()?;
+        while let Some((key, line)) = merge.next()? {
+            if !self.dups.is_empty() && self.dups.contains(key_id(key)) {
+                continue;
+            }
+            out.write_all(line)?;
+            n += 1;
+        }
+        out.flush()?;
+        Ok(n)
+    }
+}
+
+/// Evaluates records from `input` (JSON Lines or a JSON array) into lines of `format`.
+/// Refuses (`InvalidInput`) a program that is not [`streamable`].
+pub fn evaluate_lines(
+    program: &Program,
+    input: impl Read + Send,
+    opts: &Options,
+    format: LineFormat,
+    spill: &Spill,
+) -> std::io::Result<Streamed> {
+    if !streamable(program) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "this program has a `duplicates by` rule or a `minimum payout`, which need every line before any is settled: evaluate it in memory (merit::evaluate)",
+        ));
+    }
+    super::check_rates(program)?;
+    let as_of_end = end_of_day(opts.as_of, program.tz).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the as-of date is out of range",
+        )
+    })?;
+    let params: Vec<Value> = program.params.iter().map(|p| p.value.clone()).collect();
+    let decoder = Decoder::new(program);
+    let ctx = Ctx {
+        program,
+        params: &params,
+        decoder: &decoder,
+        opts,
+        as_of_end,
+        local: program
+            .rewards
+            .iter()
+            .map(|r| finalize::local(program, r))
+            .collect(),
+        format,
+    };
+    let share = spill.memory / 4;
+    let mut acc = Acc {
+        records: 0,
+        problems: Vec::new(),
+        line_problems: Vec::new(),
+        lines: Sorter::new(share * 2, spill.dir.clone()),
+        cands: Sorter::new(share, spill.dir.clone()),
+        ids: Sorter::new(share, spill.dir.clone()),
+    };
+    let threads = opts.threads.max(1);
+    if threads == 1 {
+        let own = read_all(input, opts, |job| {
+            let out = ctx.job(&job);
+            acc.absorb(out)
+        })?;
+        acc.reader(own);
+    } else {
+        let (to_workers, jobs) = mpsc::sync_channel::<Job>(threads * 2);
+        let jobs = std::sync::Mutex::new(jobs);
+        std::thread::scope(|s| -> std::io::Result<()> {
+            let (to_main, results) = mpsc::sync_channel::<Out>(threads * 2);
+            for _ in 0..threads {
+                let (jobs, to_main, ctx) = (&jobs, to_main.clone(), &ctx);
+                std::thread::Builder::new()
+                    .name("merit-worker".into())
+                    .stack_size(super::WORKER_STACK)
+                    .spawn_scoped(s, move || loop {
+                        let job = match jobs.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        if to_main.send(ctx.job(&job)).is_err() {
+                            return;
+                        }
+                    })
+                    .map_err(|e| std::io::Error::other(format!("cannot start a worker: {e}")))?;
+            }
+            drop(to_main);
+            let reader = std::thread::Builder::new()
+                .name("merit-reader".into())
+                .spawn_scoped(s, move || {
+                    read_all(input, opts, |job| {
+                        to_workers
+                            .send(job)
+                            .map_err(|_| std::io::Error::other("a worker thread stopped"))
+                    })
+                })
+                .map_err(|e| std::io::Error::other(format!("cannot start the reader: {e}")))?;
+            let mut failed = Ok(());
+            for out in results {
+                if failed.is_ok() {
+                    failed = acc.absorb(out);
+                }
+            }
+            let read = reader
+                .join()
+                .map_err(|_| std::io::Error::other("the reader thread failed"))?;
+            failed?;
+            acc.reader(read?);
+            Ok(())
+        })?;
+    }
+    acc.finish(&ctx)
+}
+
+/// A unit of work: a block of JSON Lines, or records split out of a JSON array.
+pub(super) enum Job {
+    Block(Block),
+    Raw(Vec<Result<RawRecord, RecordProblem>>),
+}
+
+impl Job {
+    /// Calls `f` for each record of the job (its line and text, or why it cannot be read).
+    pub(super) fn for_each<'a>(
+        &'a self,
+        opts: &Options,
+        mut f: impl FnMut(u64, Result<&'a str, RecordProblem>),
+    ) {
+        match self {
+            Job::Block(b) => blocks::for_each_line(b, &opts.limits, f),
+            Job::Raw(raws) => {
+                for r in raws {
+                    match r {
+                        Ok(raw) => f(raw.line, Ok(&raw.text)),
+                        Err(p) => f(p.line, Err(p.clone())),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads all input into jobs; returns the records read and problems found by the reader
+/// itself (lines too long to hold).
+pub(super) fn read_all(
+    input: impl Read,
+    opts: &Options,
+    mut send: impl FnMut(Job) -> std::io::Result<()>,
+) -> std::io::Result<Vec<RecordProblem>> {
+    let mut failed = Ok(());
+    let mut own = Vec::new();
+    let start = blocks::read_blocks(
+        input,
+        &opts.limits,
+        BLOCK_BYTES,
+        |b| {
+            failed = send(Job::Block(b));
+            failed.is_ok()
+        },
+        |p| own.push(p),
+    )?;
+    failed?;
+    if let Start::Other(rest) = start {
+        let mut chunk = Vec::with_capacity(super::CHUNK);
+        let mut failed = Ok(());
+        read_raw(std::io::BufReader::new(rest), &opts.limits, |r| {
+            chunk.push(r);
+            if chunk.len() >= super::CHUNK && failed.is_ok() {
+                failed = send(Job::Raw(std::mem::take(&mut chunk)));
+            }
+        })?;
+        failed?;
+        send(Job::Raw(chunk))?;
+    }
+    Ok(own)
+}
+
+/// What the workers share.
+struct Ctx<'a> {
+    program: &'a Program,
+    params: &'a [Value],
+    decoder: &'a Decoder,
+    opts: &'a Options,
+    as_of_end: Instant,
+    /// Per reward: its lines are built on the worker.
+    local: Vec<bool>,
+    format: LineFormat,
+}
+
+/// What a worker made of one job.
+#[derive(Default)]
+struct Out {
+    records: u64,
+    problems: Vec<RecordProblem>,
+    /// Problems met while building lines on the worker: dropped if the record's id turns out
+    /// to be duplicated (the line would never have been built).
+    line_problems: Vec<RecordProblem>,
+    lines: Chunk,
+    cands: Chunk,
+    ids: Chunk,
+}
+
+impl Ctx<'_> {
+    fn job(&self, job: &Job) -> Out {
+        let mut out = Out::default();
+        job.for_each(self.opts, |line, r| {
+            out.records += 1;
+            match r {
+                Ok(text) => self.record(line, text, &mut out),
+                Err(p) => out.problems.push(p),
+            }
+        });
+        out
+    }
+
+    fn record(&self, line: u64, text: &str, out: &mut Out) {
+        let rec = match decode_line(self.decoder, line, text) {
+            Ok(rec) => rec,
+            Err(ps) => {
+                for p in &ps {
+                    if let Some(id) = &p.record_id {
+                        id_entry(id, p.line, &mut out.ids);
+                    }
+                }
+                out.problems.extend(ps);
+                return;
+            }
+        };
+        let judged = match judge::judge(self.program, self.params, rec, self.opts, self.as_of_end) {
+            Ok(j) => j,
+            Err(p) => {
+                if let Some(id) = &p.record_id {
+                    id_entry(id, p.line, &mut out.ids);
+                }
+                out.problems.push(p);
+                return;
+            }
+        };
+        id_entry(&judged.id, judged.line, &mut out.ids);
+        let mut state = State::default();
+        for c in judged.candidates {
+            if self.local.get(c.reward).copied().unwrap_or(false) {
+                if let Some(b) = build(
+                    self.program,
+                    self.opts,
+                    c,
+                    &mut state,
+                    &mut out.line_problems,
+                ) {
+                    self.emit(b, &mut out.lines);
+                }
+            } else {
+                let arena = out.cands.arena_mut();
+                let off = arena.len();
+                line_key(
+                    &c.earned_at,
+                    &c.record_id,
+                    c.reward,
+                    c.occurrence,
+                    false,
+                    arena,
+                );
+                let klen = arena.len() - off;
+                codec::encode(&c, arena);
+                out.cands.push_written(off, klen);
+            }
+        }
+    }
+
+    /// Renders a built line (and its clawback line) into a chunk.
+    fn emit(&self, b: Built, lines: &mut Chunk) {
+        if let Some((line, key)) = &b.clawback {
+            self.render(line, key, lines);
+        }
+        self.render(&b.line, &b.key, lines);
+    }
+
+    fn render(&self, line: &Line, key: &LineKey, lines: &mut Chunk) {
+        let arena = lines.arena_mut();
+        let off = arena.len();
+        line_key(&key.0, &key.1, key.2, key.3, key.4, arena);
+        let klen = arena.len() - off;
+        match self.format {
+            LineFormat::Jsonl => jsonl::write_line(line, arena),
+            LineFormat::Csv => jsonl::write_csv_row(line, arena),
+        }
+        lines.push_written(off, klen);
+    }
+}
+
+/// Everything gathered so far, on the main thread.
+struct Acc {
+    records: u64,
+    problems: Vec<RecordProblem>,
+    line_problems: Vec<RecordProblem>,
+    lines: Sorter,
+    cands: Sorter,
+    ids: Sorter,
+}
+
+impl Acc {
+    /// Problems the reader found itself: each is a record read.
+    fn reader(&mut self, own: Vec<RecordProblem>) {
+        self.records += own.len() as u64;
+        self.problems.extend(own);
+    }
+
+    fn absorb(&mut self, out: Out) -> std::io::Result<()> {
+        self.records += out.records;
+        self.problems.extend(out.problems);
+        self.line_problems.extend(out.line_problems);
+        self.lines.absorb(out.lines)?;
+        self.cands.absorb(out.cands)?;
+        self.ids.absorb(out.ids)
+    }
+
+    fn finish(mut self, ctx: &Ctx<'_>) -> std::io::Result<Streamed> {
+        // 1. Record ids on more than one line: every such record is a problem.
+        let dups = duplicate_ids(self.ids.finish(), &mut self.problems)?;
+        let is_dup = |id: &str| {
+            let mut k = Vec::with_capacity(id.len() + 2);
+            escape_id(id, &mut k);
+            dups.contains(&k)
+        };
+        self.problems.extend(
+            self.line_problems
+                .into_iter()
+                .filter(|p| !p.record_id.as_deref().is_some_and(is_dup)),
+        );
+        // 2. The waiting candidates, in ledger order, with the cross-record state.
+        let mut cands = self.cands.finish();
+        let mut state = State::default();
+        let corrupt = || {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "a temporary sort file was changed while merit was using it",
+            )
+        };
+        if finalize::needs_totals(ctx.program) {
+            let mut m = cands.merge()?;
+            while let Some((key, bytes)) = m.next()? {
+                if dups.contains(key_id(key)) {
+                    continue;
+                }
+                let c = codec::decode(bytes).ok_or_else(corrupt)?;
+                state.totals.add(ctx.program, &c);
+            }
+        }
+        let mut built = Chunk::default();
+        let mut m = cands.merge()?;
+        while let Some((key, bytes)) = m.next()? {
+            if dups.contains(key_id(key)) {
+                continue;
+            }
+            let c = codec::decode(bytes).ok_or_else(corrupt)?;
+            if let Some(b) = build(ctx.program, ctx.opts, c, &mut state, &mut self.problems) {
+                ctx.emit(b, &mut built);
+                if built.bytes() > 1 << 20 {
+                    self.lines.absorb(std::mem::take(&mut built))?;
+                }
+            }
+        }
+        self.lines.absorb(built)?;
+        self.problems.sort();
+        self.problems.dedup();
+        Ok(Streamed {
+            format: ctx.format,
+            lines: self.lines.finish(),
+            dups,
+            problems: self.problems,
+            records: self.records,
+        })
+    }
+}
+
+/// Finds ids on more than one line; reports each of their records.
+fn duplicate_ids(
+    mut ids: Sorted,
+    problems: &mut Vec<RecordProblem>,
+) -> std::io::Result<HashSet<Vec<u8>>> {
+    let mut dups = HashSet::new();
+    let mut group: Vec<u8> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
+    let mut flush = |group: &[u8], lines: &mut Vec<u64>, dups: &mut HashSet<Vec<u8>>| {
+        lines.dedup();
+        if lines.len() > 1 {
+            let id = unescape_id(group);
+            let list: Vec<String> = lines.iter().map(u64::to_string).collect();
+            let message = format!("the record id appears on lines {}", list.join(", "));
+            for &line in lines.iter() {
+                problems.push(RecordProblem {
+                    line,
+                    record_id: Some(id.clone()),
+                    field: Some("id".into()),
+                    message: message.clone(),
+                });
+            }
+            dups.insert(group.to_vec());
+        }
+        lines.clear();
+    };
+    let mut m = ids.merge()?;
+    while let Some((key, _)) = m.next()? {
+        let split = key.len().saturating_sub(8);
+        let (id, line) = key.split_at(split);
+        let mut l = [0u8; 8];
+        l.copy_from_slice(line);
+        if id != group.as_slice() {
+            flush(&group, &mut lines, &mut dups);
+            group.clear();
+            group.extend_from_slice(id);
+        }
+        lines.push(u64::from_be_bytes(l));
+    }
+    flush(&group, &mut lines, &mut dups);
+    Ok(dups)
+}
+
+/// A record id in keys: bytes in order, 0 written as 0 0xFF, ended by 0 0. Byte order of the
+/// escaped form is the order of the ids.
+fn escape_id(id: &str, out: &mut Vec<u8>) {
+    for &b in id.as_bytes() {
+        out.push(b);
+        if b == 0 {
+            out.push(0xFF);
+        }
+    }
+    out.extend_from_slice(&[0, 0]);
+}
+
+fn unescape_id(escaped: &[u8]) -> String {
+    let mut bytes = Vec::with_capacity(escaped.len());
+    let mut it = escaped.iter();
+    while let Some(&b) = it.next() {
+        if b == 0 && it.next() != Some(&0xFF) {
+            break;
+        }
+        bytes.push(b);
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// An id entry: the escaped id, then the line (so a group's lines come in order).
+fn id_entry(id: &str, line: u64, ids: &mut Chunk) {
+    let arena = ids.arena_mut();
+    let off = arena.len();
+    escape_id(id, arena);
+    arena.extend_from_slice(&line.to_be_bytes());
+    let klen = arena.len() - off;
+    ids.push_written(off, klen);
+}
+
+/// A line's (or candidate's) key: earned time, escaped record id, reward, occurrence,
+/// clawback; byte order is ledger order.
+fn line_key(at: &Instant, id: &str, reward: usize, occurrence: u32, claw: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(&((at.timestamp() as u64) ^ (1 << 63)).to_be_bytes());
+    out.extend_from_slice(&at.timestamp_subsec_nanos().to_be_bytes());
+    escape_id(id, out);
+    out.extend_from_slice(&(reward as u64).to_be_bytes());
+    out.extend_from_slice(&occurrence.to_be_bytes());
+    out.push(u8::from(claw));
+}
+
+/// The escaped record id of a line key (with its end marker).
+fn key_id(key: &[u8]) -> &[u8] {
+    let rest = key.get(12..).unwrap_or_default();
+    let mut i = 0;
+    while let Some(&b) = rest.get(i) {
+        if b == 0 {
+            match rest.get(i + 1) {
+                Some(0xFF) => i += 2,
+                _ => return rest.get(..i + 2).unwrap_or(rest),
+            }
+        } else {
+            i += 1;
+        }
+    }
+    rest
+}

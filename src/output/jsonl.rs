@@ -1,0 +1,166 @@
+//! One ledger line as JSON (the `jsonl` format) or as a CSV row, written straight into a byte
+//! buffer. The JSON is byte for byte what `serde_json::to_string` gives for a [`Line`] (same
+//! field order, same escapes); a test holds the two together.
+
+use crate::ledger::{Facts, Line};
+use crate::money::format_amount;
+use std::io::Write as _;
+
+/// Appends `l` as one line of JSON, with its newline.
+pub fn write_line(l: &Line, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"id\":");
+    string(&l.id, out);
+    out.extend_from_slice(b",\"record_id\":");
+    string(&l.record_id, out);
+    out.extend_from_slice(b",\"recipient\":{\"role\":");
+    string(&l.recipient.role, out);
+    out.extend_from_slice(b",\"id\":");
+    string(&l.recipient.id, out);
+    out.extend_from_slice(b"},\"rule\":");
+    string(&l.rule, out);
+    out.extend_from_slice(b",\"tier\":");
+    opt_string(l.tier.as_deref(), out);
+    out.extend_from_slice(b",\"milestone\":");
+    string(&l.milestone, out);
+    out.extend_from_slice(b",\"kind\":\"");
+    out.extend_from_slice(l.kind.name().as_bytes());
+    out.extend_from_slice(b"\",\"amount\":");
+    match l.amount {
+        Some((a, scale)) => string(&format_amount(a, scale), out),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"currency\":");
+    opt_string(l.currency.as_ref().map(|c| c.as_str()), out);
+    out.extend_from_slice(b",\"quantity\":");
+    match l.quantity {
+        Some(q) => string(&q.normalize().to_string(), out),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"unit\":");
+    opt_string(l.unit.as_deref(), out);
+    out.extend_from_slice(b",\"status\":\"");
+    out.extend_from_slice(l.status.as_str().as_bytes());
+    out.extend_from_slice(b"\",\"earned_at\":\"");
+    let _ = write!(
+        out,
+        "{}",
+        l.earned_at
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    );
+    out.extend_from_slice(b"\",\"payable_on\":\"");
+    let _ = write!(out, "{}", l.payable_on);
+    out.extend_from_slice(b"\",\"expires_on\":");
+    match l.expires_on {
+        Some(d) => {
+            let _ = write!(out, "\"{d}\"");
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"reverses\":");
+    opt_string(l.reverses.as_deref(), out);
+    out.extend_from_slice(b",\"explanation\":{\"text\":");
+    string(&l.explanation.text, out);
+    out.extend_from_slice(b",\"facts\":");
+    facts(&l.explanation.facts, out);
+    out.extend_from_slice(b"}}\n");
+}
+
+fn facts(f: &Facts, out: &mut Vec<u8>) {
+    out.push(b'{');
+    for (i, (k, v)) in f.0.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(k, out);
+        out.push(b':');
+        string(v, out);
+    }
+    out.push(b'}');
+}
+
+fn opt_string(s: Option<&str>, out: &mut Vec<u8>) {
+    match s {
+        Some(s) => string(s, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A JSON string with serde_json's escapes: `\"`, `\\`, `\b \t \n \f \r`, other control
+/// characters as `\u00XX`; everything else (DEL and all non-ASCII) as is.
+pub fn string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0A => b"\\n",
+            0x0C => b"\\f",
+            0x0D => b"\\r",
+            0..=0x1F => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xF)]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// The CSV header row.
+pub const CSV_HEADER: &str = "id,record_id,recipient_role,recipient_id,rule,tier,milestone,kind,amount,currency,quantity,unit,status,earned_at,payable_on,expires_on,reverses,explanation\n";
+
+/// Appends `l` as one CSV row (RFC 4180 quoting), with its newline.
+pub fn write_csv_row(l: &Line, out: &mut Vec<u8>) {
+    let amount = l.amount.map(|(a, s)| format_amount(a, s));
+    let quantity = l.quantity.map(|q| q.normalize().to_string());
+    let earned = l
+        .earned_at
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let payable = l.payable_on.to_string();
+    let expires = l.expires_on.map(|d| d.to_string());
+    let cells: [&str; 18] = [
+        &l.id,
+        &l.record_id,
+        &l.recipient.role,
+        &l.recipient.id,
+        &l.rule,
+        l.tier.as_deref().unwrap_or_default(),
+        &l.milestone,
+        l.kind.name(),
+        amount.as_deref().unwrap_or_default(),
+        l.currency.as_ref().map(|c| c.as_str()).unwrap_or_default(),
+        quantity.as_deref().unwrap_or_default(),
+        l.unit.as_deref().unwrap_or_default(),
+        l.status.as_str(),
+        &earned,
+        &payable,
+        expires.as_deref().unwrap_or_default(),
+        l.reverses.as_deref().unwrap_or_default(),
+        &l.explanation.text,
+    ];
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if c.contains([',', '"', '\n', '\r']) {
+            out.push(b'"');
+            out.extend_from_slice(c.replace('"', "\"\"").as_bytes());
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(c.as_bytes());
+        }
+    }
+    out.push(b'\n');
+}

@@ -16,7 +16,10 @@ fn every_documented_message_is_what_merit_prints() {
     let mut wrong = Vec::new();
     for section in doc.split("\n## ").skip(1) {
         let code = section.split_whitespace().next().unwrap_or("").to_string();
-        let (Some(example), Some(message)) = (blocks_after(section, "**Example**"), blocks_after(section, "**Message**")) else {
+        let (Some(example), Some(message)) = (
+            blocks_after(section, "**Example**"),
+            blocks_after(section, "**Message**"),
+        ) else {
             continue;
         };
         let parsed = merit::parse("program.rules", &format!("{example}\n"));
@@ -27,10 +30,19 @@ fn every_documented_message_is_what_merit_prints() {
         // The page shows the diagnostics, without the closing count line.
         let body = &body[..body.len().saturating_sub(1)];
         if body != shown.as_slice() {
-            wrong.push(format!("{code}:\n--- page\n{}\n--- merit\n{}", shown.join("\n"), body.join("\n")));
+            wrong.push(format!(
+                "{code}:\n--- page\n{}\n--- merit\n{}",
+                shown.join("\n"),
+                body.join("\n")
+            ));
         }
         checked += 1;
     }
     assert!(checked >= 30, "only {checked} examples found");
-    assert!(wrong.is_empty(), "{} stale messages:\n{}", wrong.len(), wrong.join("\n\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} stale messages:\n{}",
+        wrong.len(),
+        wrong.join("\n\n")
+    );
 }

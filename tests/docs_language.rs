@@ -7,7 +7,9 @@ fn every_language_snippet_checks() {
     let mut failures = Vec::new();
     let mut n = 0;
     for (i, block) in doc.split("```merit\n").skip(1).enumerate() {
-        let Some(end) = block.find("\n```") else { continue };
+        let Some(end) = block.find("\n```") else {
+            continue;
+        };
         let snippet = &block[..end];
         let text = if snippet.contains("program \"") {
             format!("{snippet}\n")
@@ -15,7 +17,11 @@ fn every_language_snippet_checks() {
             format!("program \"Snippet\" {{ currency USD timezone \"UTC\" }}\n{snippet}\n")
         };
         let parsed = merit::parse("snippet.rules", &text);
-        if parsed.modules.iter().any(|(_, m)| m.items.iter().any(|it| matches!(it, merit::syntax::ast::Item::Include(_)))) {
+        if parsed.modules.iter().any(|(_, m)| {
+            m.items
+                .iter()
+                .any(|it| matches!(it, merit::syntax::ast::Item::Include(_)))
+        }) {
             continue; // include examples need files on disk
         }
         let checked = merit::check(&parsed);

@@ -37,7 +37,9 @@ fn merit_with_stdin(args: &[&str], stdin: &[u8]) -> Out {
 
 /// A file in a folder of its own (tests run in parallel and look for leftover temporary files).
 fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("merit-hostile-{}", std::process::id())).join(name);
+    let d = std::env::temp_dir()
+        .join(format!("merit-hostile-{}", std::process::id()))
+        .join(name);
     std::fs::create_dir_all(&d).expect("temp dir");
     d.join(name)
 }

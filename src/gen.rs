@@ -112,10 +112,33 @@ impl SplitMix64 {
 /// shorter run. Output is buffered internally and written in chunks, so `out` need not
 /// be buffered; it is flushed at the end.
 pub fn generate(seed: u64, count: u64, out: &mut dyn Write) -> io::Result<()> {
+    generate_with(&Shape::default(), seed, count, out)
+}
+
+/// Knobs of the workload beyond seed and count. The default is the benchmark workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Referrer ids are drawn uniformly from `C000000` up to this many distinct ids (at
+    /// least 1). Fewer referrers mean more referrals each: count tiers and per-recipient caps
+    /// then have more to do, and their state stays small.
+    pub referrers: u64,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            referrers: 1_000_000,
+        }
+    }
+}
+
+/// [`generate`] with a [`Shape`]; the default shape gives exactly [`generate`]'s bytes.
+pub fn generate_with(shape: &Shape, seed: u64, count: u64, out: &mut dyn Write) -> io::Result<()> {
     let mut rng = SplitMix64::new(seed);
     let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 1024);
+    let referrers = shape.referrers.max(1);
     for n in 1..=count {
-        write_record(&mut rng, n, &mut buf)?;
+        write_record(&mut rng, n, referrers, &mut buf)?;
         if buf.len() >= CHUNK {
             out.write_all(&buf)?;
             buf.clear();
@@ -146,9 +169,9 @@ impl Stage {
 }
 
 /// Appends one record (with its trailing newline) to `buf`.
-fn write_record(rng: &mut SplitMix64, n: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+fn write_record(rng: &mut SplitMix64, n: u64, referrers: u64, buf: &mut Vec<u8>) -> io::Result<()> {
     // Referrer.
-    let referrer_id = rng.below(1_000_000);
+    let referrer_id = rng.below(referrers);
     let tier = rng.pick(&TIERS);
     let health = if rng.chance(30) {
         None

@@ -11,6 +11,9 @@ pub struct GenArgs {
     /// Seed: the same seed and count give the same bytes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Distinct referrer ids to draw from (fewer referrers, more referrals each).
+    #[arg(long, default_value_t = crate::gen::Shape::default().referrers)]
+    pub referrers: u64,
     /// Write here instead of standard output.
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
@@ -19,15 +22,18 @@ pub struct GenArgs {
 /// Runs `merit gen`.
 pub fn run(args: GenArgs) -> i32 {
     use std::io::Write;
+    let shape = crate::gen::Shape {
+        referrers: args.referrers,
+    };
     let result = match &args.output {
         Some(p) => std::fs::File::create(p).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            crate::gen::generate(args.seed, args.count, &mut w)?;
+            crate::gen::generate_with(&shape, args.seed, args.count, &mut w)?;
             w.flush()
         }),
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-            crate::gen::generate(args.seed, args.count, &mut w).and_then(|_| w.flush())
+            crate::gen::generate_with(&shape, args.seed, args.count, &mut w).and_then(|_| w.flush())
         }
     };
     match result {

@@ -422,6 +422,78 @@ fn diff_against_a_scenario() {
 }
 
 #[test]
+fn diff_of_two_scenarios_of_one_program() {
+    let base = [
+        "diff".to_string(),
+        format!("{CASES}/v1.rules"),
+        "--records".to_string(),
+        format!("{CASES}/records.jsonl"),
+        "--as-of".to_string(),
+        "2025-06-30".to_string(),
+        "--scenarios".to_string(),
+        format!("{CASES}/scenarios.json"),
+    ];
+    let with = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        merit_owned(&a)
+    };
+    // The new scenario against the program as written is what `--set` gives.
+    let one = with(&["--new-scenario", "mid band at 3%", "--format", "json"]);
+    let set = merit(&[
+        "diff",
+        &format!("{CASES}/v1.rules"),
+        "--set",
+        "mid_rate=3%",
+        "--records",
+        &format!("{CASES}/records.jsonl"),
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(one.0, 0, "{}", one.2);
+    assert_eq!(one.1, set.1);
+    // Two scenarios: both sides take their overrides; the terms show only what differs.
+    let two = with(&[
+        "--old-scenario",
+        "mid band at 3%",
+        "--new-scenario",
+        "stricter health, bigger demo bonus",
+    ]);
+    assert_eq!(two.0, 0, "{}", two.2);
+    assert!(two.1.contains("~ param mid_rate: 3% → 2%"), "{}", two.1);
+    assert!(
+        two.1.contains("~ param demo_bonus: 50.00 USD → 75.00 USD"),
+        "{}",
+        two.1
+    );
+    assert!(two.1.contains("~ param min_health: 70 → 80"), "{}", two.1);
+    // The same scenario on both sides changes nothing.
+    let same = with(&[
+        "--old-scenario",
+        "mid band at 3%",
+        "--new-scenario",
+        "mid band at 3%",
+    ]);
+    assert!(
+        same.1.contains("0 added, 0 removed, 0 changed"),
+        "{}",
+        same.1
+    );
+    // An unknown scenario is a usage error naming the ones there are.
+    let unknown = with(&["--new-scenario", "nope"]);
+    assert_eq!(unknown.0, 2);
+    assert!(unknown.2.contains("no scenario `nope`"), "{}", unknown.2);
+    assert!(unknown.2.contains("mid band at 3%"), "{}", unknown.2);
+    // Scenarios are of one program: not with a second program, and not without a new side.
+    let two_programs = with(&[&format!("{CASES}/v2.rules"), "--new-scenario", "as written"]);
+    assert_eq!(two_programs.0, 2, "{}", two_programs.2);
+    let no_new = with(&["--old-scenario", "as written"]);
+    assert_eq!(no_new.0, 2, "{}", no_new.2);
+}
+
+#[test]
 fn the_ci_gate_fails_and_passes() {
     // v1 → v2 grows USD owed from 9000.00 to 12000.00: +3000.00, +33.33...%.
     let code = |extra: &[&str]| merit_owned(&diff_args(extra)).0;
@@ -683,6 +755,52 @@ fn already_paid_on_the_command_line() {
     assert_eq!(out.0, 0, "{}", out.2);
     assert!(out.2.contains("new money USD: 3000.00"), "{}", out.2);
     assert_eq!(out.1.lines().count(), 1 + 11);
+}
+
+#[test]
+fn already_paid_refuses_records_that_cannot_be_judged() {
+    let dir = std::env::temp_dir().join(format!("merit-finance-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let june_file = dir.join("june.json");
+    std::fs::write(&june_file, render_ledger(&june(), Format::Json)).expect("write");
+    // F-01 loses its `created_at`: it cannot be judged, and must not look like a vanished line.
+    let records: String = records()
+        .lines()
+        .map(|l| {
+            if l.contains("\"F-01\"") {
+                let mut v: serde_json::Value = serde_json::from_str(l).expect("record");
+                v.as_object_mut().expect("object").remove("created_at");
+                v.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let records_file = dir.join("records.jsonl");
+    std::fs::write(&records_file, records).expect("write");
+    let out = merit(&[
+        "run",
+        &format!("{CASES}/v1.rules"),
+        "--records",
+        &records_file.display().to_string(),
+        "--as-of",
+        "2025-07-31",
+        "--format",
+        "json",
+        "--keep-going",
+        "--already-paid",
+        &june_file.display().to_string(),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.0, 1, "{}", out.2);
+    assert!(out.1.is_empty(), "{}", out.1);
+    assert!(out.2.contains("record F-01"), "{}", out.2);
+    assert!(
+        out.2.contains("--already-paid needs every record judged"),
+        "{}",
+        out.2
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

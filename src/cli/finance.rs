@@ -10,7 +10,7 @@ use crate::finance::simulate::{render as render_sim, simulate as run_sim, SimFor
 use crate::finance::terms::{diff_terms, outline};
 use crate::finance::{load, Loaded};
 use crate::ledger::Ledger;
-use crate::scenario::{apply, parse_literal, parse_overrides, parse_scenarios};
+use crate::scenario::{apply, parse_literal, parse_overrides, parse_scenarios, Override};
 use crate::value::Value;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -76,6 +76,20 @@ pub struct DiffArgs {
     /// With a single program: compare it with these overrides (`--set rate=3%`).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
+    /// With a single program: a scenario file; compare `--old-scenario` with `--new-scenario`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "new_scenario",
+        conflicts_with = "set"
+    )]
+    pub scenarios: Option<PathBuf>,
+    /// The scenario on the old side (default: the program as written).
+    #[arg(long, value_name = "NAME", requires = "scenarios")]
+    pub old_scenario: Option<String>,
+    /// The scenario on the new side.
+    #[arg(long, value_name = "NAME", requires = "scenarios")]
+    pub new_scenario: Option<String>,
     /// Go on when some records cannot be judged (they are listed).
     #[arg(long)]
     pub keep_going: bool,
@@ -251,7 +265,48 @@ pub fn diff(a: DiffArgs) -> i32 {
                 }
             }
         }
-        let old = program(&a.old)?;
+        let mut old = program(&a.old)?;
+        if let (Some(file), None) = (&a.scenarios, &a.new) {
+            let pick = |name: &Option<String>| -> Result<Option<Vec<Override>>, i32> {
+                let Some(name) = name else { return Ok(None) };
+                let all = parse_scenarios(&read(file)?).map_err(|e| {
+                    eprintln!("error: {}: {e}", file.display());
+                    exit::USAGE
+                })?;
+                let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+                match all.iter().find(|s| s.name == *name) {
+                    Some(s) => Ok(Some(s.set.clone())),
+                    None => {
+                        eprintln!(
+                            "error: {} has no scenario `{name}` (it has: {})",
+                            file.display(),
+                            names.join(", ")
+                        );
+                        Err(exit::USAGE)
+                    }
+                }
+            };
+            let scenario = |sets: Vec<Override>, which: &str| -> Result<Loaded, i32> {
+                let p = apply(&old.program, &sets).map_err(|e| {
+                    eprintln!("error: {which} scenario: {e}");
+                    exit::USAGE
+                })?;
+                Ok(Loaded {
+                    program: p,
+                    parsed: old.parsed.clone(),
+                })
+            };
+            let new_sets = pick(&a.new_scenario)?.unwrap_or_default();
+            let new = scenario(new_sets, "new")?;
+            if let Some(sets) = pick(&a.old_scenario)? {
+                old = scenario(sets, "old")?;
+            }
+            return finish_diff(&a, gate, old, new);
+        }
+        if a.scenarios.is_some() {
+            eprintln!("error: --scenarios compares two scenarios of one program; give one program");
+            return Err(exit::USAGE);
+        }
         let new = match (&a.new, a.set.is_empty()) {
             (Some(path), true) => program(path)?,
             (None, false) => {
@@ -279,6 +334,14 @@ pub fn diff(a: DiffArgs) -> i32 {
                 return Err(exit::USAGE);
             }
         };
+        finish_diff(&a, gate, old, new)
+    };
+    run().unwrap_or_else(|code| code)
+}
+
+/// Evaluates both sides of a diff, prints it and applies the gate.
+fn finish_diff(a: &DiffArgs, gate: Gate, old: Loaded, new: Loaded) -> Result<i32, i32> {
+    {
         let records = read(&a.records)?;
         let as_of = a.as_of.unwrap_or_else(super::today);
         let mut opts = Options::as_of(as_of);
@@ -309,8 +372,7 @@ pub fn diff(a: DiffArgs) -> i32 {
             return Ok(exit::FAILED);
         }
         Ok(code)
-    };
-    run().unwrap_or_else(|code| code)
+    }
 }
 
 /// Runs `merit report`.

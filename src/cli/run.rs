@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Exchange rates for a `rates NAME in CUR` table (repeatable): `--rates fx=rates.json`.
     #[arg(long = "rates", value_name = "NAME=FILE")]
     pub rates: Vec<String>,
+    /// With `--format jsonl|csv`: MiB of ledger lines and waiting rewards held in memory
+    /// before they are sorted into temporary files (in TMPDIR).
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_SORT_MIB, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub sort_memory: u64,
     /// A ledger written earlier (JSON or JSON Lines; repeatable): emit only what changed since.
     #[arg(long, value_name = "LEDGER")]
     pub already_paid: Vec<PathBuf>,
@@ -72,6 +76,9 @@ pub struct ExplainArgs {
     #[arg(long = "rates", value_name = "NAME=FILE")]
     pub rates: Vec<String>,
 }
+
+/// Default of `--sort-memory`, in MiB.
+const DEFAULT_SORT_MIB: u64 = 16;
 
 fn threads(n: Option<usize>) -> usize {
     n.unwrap_or_else(|| {
@@ -239,6 +246,13 @@ pub fn run(args: RunArgs) -> i32 {
         );
         return exit::FAILED;
     }
+    if !ledger.problems.is_empty() && !args.already_paid.is_empty() {
+        eprintln!(
+            "error: --already-paid needs every record judged: {} record(s) could not be, and reconciling without them would reverse what they were paid and shift the counts of others; fix the records first; nothing was written",
+            ledger.summary.problems
+        );
+        return exit::FAILED;
+    }
     let ledger = if args.already_paid.is_empty() {
         ledger
     } else {
@@ -297,7 +311,11 @@ fn run_streamed(
         }
     };
     eprintln!("merit: evaluating as of {}", opts.as_of);
-    let streamed = match evaluate_lines(program, input, opts, format, &Spill::default()) {
+    let spill = Spill {
+        memory: usize::try_from(args.sort_memory << 20).unwrap_or(usize::MAX),
+        ..Spill::default()
+    };
+    let streamed = match evaluate_lines(program, input, opts, format, &spill) {
         Ok(s) => s,
         Err(e) => {
             if e.kind() == std::io::ErrorKind::InvalidInput {

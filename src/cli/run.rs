@@ -77,7 +77,7 @@ pub struct ExplainArgs {
     pub rates: Vec<String>,
 }
 
-/// Default of `--sort-memory`, in MiB.
+/// Default of `--sort-memory`, in MiB (the library's `Spill::default()`).
 const DEFAULT_SORT_MIB: u64 = 16;
 
 fn threads(n: Option<usize>) -> usize {

@@ -53,7 +53,7 @@ impl Default for Spill {
     fn default() -> Self {
         Spill {
             dir: std::env::temp_dir(),
-            memory: 24 << 20,
+            memory: 16 << 20,
         }
     }
 }
@@ -166,10 +166,10 @@ pub fn evaluate_lines(
         })?;
         acc.reader(own);
     } else {
-        let (to_workers, jobs) = mpsc::sync_channel::<Job>(threads * 2);
+        let (to_workers, jobs) = mpsc::sync_channel::<Job>(threads);
         let jobs = std::sync::Mutex::new(jobs);
         std::thread::scope(|s| -> std::io::Result<()> {
-            let (to_main, results) = mpsc::sync_channel::<Out>(threads * 2);
+            let (to_main, results) = mpsc::sync_channel::<Out>(threads);
             for _ in 0..threads {
                 let (jobs, to_main, ctx) = (&jobs, to_main.clone(), &ctx);
                 std::thread::Builder::new()

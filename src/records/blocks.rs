@@ -9,7 +9,7 @@ use super::{RecordLimits, RecordProblem};
 use std::io::Read;
 
 /// Bytes read per block (a block always ends at a line end).
-pub const BLOCK_BYTES: usize = 1 << 20;
+pub const BLOCK_BYTES: usize = 1 << 19;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

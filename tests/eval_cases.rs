@@ -644,6 +644,28 @@ fn budget_partial_award_and_minimum_payout_net_of_clawbacks() {
 }
 
 #[test]
+fn a_record_found_to_be_a_problem_late_earns_nothing_and_uses_nothing() {
+    let l = case("problem-record-earns-nothing");
+    // A's deal is in EUR, its cap in USD: a problem, so neither A line is paid, and A uses
+    // none of K1's cap nor of the budget.
+    assert!(l.lines.iter().all(|x| x.record_id != "A"), "{:?}", l.lines);
+    assert_eq!(l.problems.len(), 1, "{:?}", l.problems);
+    assert_eq!(l.problems[0].record_id.as_deref(), Some("A"));
+    assert!(l.problems[0]
+        .message
+        .contains("is in USD but the line is in EUR"));
+    // K1's quarter cap of 300: B 250, then C's 900 cut to the 50 left.
+    assert_eq!(at(&l, "payout/B/referrer"), "250.00 USD | payable");
+    assert_eq!(at(&l, "payout/C/referrer"), "50.00 USD | payable");
+    assert_eq!(at(&l, "gift/B/referee"), "25.00 USD | payable");
+    assert_eq!(owed(&l, "USD"), "350.00");
+    assert_eq!(l.summary.records, 3);
+    assert_eq!(l.summary.eligible, 2);
+    assert_eq!(l.summary.problems, 1);
+    assert_eq!(l.summary.rewarded, 2);
+}
+
+#[test]
 fn each_milestone_rolling_count_effective_dates_and_as_of() {
     let l = case("recurring-rolling-as-of");
     // 150, (50 filtered out), 100, 200; the 300 payment is over the limit of 3.

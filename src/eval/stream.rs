@@ -66,9 +66,13 @@ pub fn streamable(program: &Program) -> bool {
 /// The outcome of a streamed run: problems now, lines when written.
 pub struct Streamed {
     format: LineFormat,
+    /// Lines built on the workers.
     lines: Sorted,
-    /// Record ids seen on more than one line (escaped as in keys): their lines are left out.
-    dups: HashSet<Vec<u8>>,
+    /// Lines built in the cross-record pass.
+    cross: Sorted,
+    /// Records whose lines are left out (escaped as in keys): ids seen on more than one line,
+    /// and records found to be problems while their lines were built.
+    skip: HashSet<Vec<u8>>,
     problems: Vec<RecordProblem>,
     records: u64,
 }
@@ -99,13 +103,33 @@ impl Streamed {
             out.write_all(jsonl::CSV_HEADER.as_bytes())?;
         }
         let mut n = 0;
-        let mut merge = self.lines.merge()?;
-        while let Some((key, line)) = merge.next()? {
-            if !self.dups.is_empty() && self.dups.contains(key_id(key)) {
-                continue;
+        let skip = &self.skip;
+        let mut write = |key: &[u8], line: &[u8]| -> std::io::Result<()> {
+            if skip.is_empty() || !skip.contains(key_id(key)) {
+                out.write_all(line)?;
+                n += 1;
             }
-            out.write_all(line)?;
-            n += 1;
+            Ok(())
+        };
+        // Two sorted streams with distinct keys (a reward is either local or not), merged.
+        let (mut local, mut cross) = (self.lines.merge()?, self.cross.merge()?);
+        let (mut a, mut b) = (local.next()?, cross.next()?);
+        loop {
+            match (a, b) {
+                (Some((ka, la)), Some((kb, _))) if ka <= kb => {
+                    write(ka, la)?;
+                    a = local.next()?;
+                }
+                (_, Some((kb, lb))) => {
+                    write(kb, lb)?;
+                    b = cross.next()?;
+                }
+                (Some((ka, la)), None) => {
+                    write(ka, la)?;
+                    a = local.next()?;
+                }
+                (None, None) => break,
+            }
         }
         out.flush()?;
         Ok(n)
@@ -157,6 +181,9 @@ pub fn evaluate_lines(
         lines: Sorter::new(share * 2, spill.dir.clone()),
         cands: Sorter::new(share, spill.dir.clone()),
         ids: Sorter::new(share, spill.dir.clone()),
+        share,
+        dir: spill.dir.clone(),
+        left_out: HashSet::new(),
     };
     let threads = opts.threads.max(1);
     if threads == 1 {
@@ -398,6 +425,11 @@ struct Acc {
     lines: Sorter,
     cands: Sorter,
     ids: Sorter,
+    /// Sort memory of the cands sorter, and the spill folder (for the cross-record lines).
+    share: usize,
+    dir: PathBuf,
+    /// Escaped ids of records left out for a problem met while building their lines.
+    left_out: HashSet<Vec<u8>>,
 }
 
 impl Acc {
@@ -419,56 +451,80 @@ impl Acc {
     fn finish(mut self, ctx: &Ctx<'_>) -> std::io::Result<Streamed> {
         // 1. Record ids on more than one line: every such record is a problem.
         let dups = duplicate_ids(self.ids.finish(), &mut self.problems)?;
-        let is_dup = |id: &str| {
+        let escaped = |id: &str| {
             let mut k = Vec::with_capacity(id.len() + 2);
             escape_id(id, &mut k);
-            dups.contains(&k)
+            k
         };
-        self.problems.extend(
-            self.line_problems
-                .into_iter()
-                .filter(|p| !p.record_id.as_deref().is_some_and(is_dup)),
-        );
-        // 2. The waiting candidates, in ledger order, with the cross-record state.
+        // 2. A record whose local lines met a problem earns nothing (its other lines are left
+        // out when writing) and takes no part in the cross-record pass.
+        let mut skip = dups;
+        for p in std::mem::take(&mut self.line_problems) {
+            let Some(id) = p.record_id.as_deref().map(escaped) else {
+                continue;
+            };
+            if !skip.contains(&id) {
+                self.left_out.insert(id);
+                self.problems.push(p);
+            }
+        }
+        skip.extend(self.left_out.iter().cloned());
+        // 3. The waiting candidates, in ledger order, with the cross-record state. As in
+        // memory (`finalize::settle`), a record found to be a problem here is left out and
+        // the pass made again without it.
         let mut cands = self.cands.finish();
-        let mut state = State::default();
         let corrupt = || {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 "a temporary sort file was changed while merit was using it",
             )
         };
-        if finalize::needs_totals(ctx.program) {
+        let cross = loop {
+            let mut state = State::default();
+            if finalize::needs_totals(ctx.program) {
+                let mut m = cands.merge()?;
+                while let Some((key, bytes)) = m.next()? {
+                    if skip.contains(key_id(key)) {
+                        continue;
+                    }
+                    let c = codec::decode(bytes).ok_or_else(corrupt)?;
+                    state.totals.add(ctx.program, &c);
+                }
+            }
+            let mut out = Sorter::new(self.share * 2, self.dir.clone());
+            let mut built = Chunk::default();
+            let mut found = Vec::new();
             let mut m = cands.merge()?;
             while let Some((key, bytes)) = m.next()? {
-                if dups.contains(key_id(key)) {
+                if skip.contains(key_id(key)) {
                     continue;
                 }
                 let c = codec::decode(bytes).ok_or_else(corrupt)?;
-                state.totals.add(ctx.program, &c);
-            }
-        }
-        let mut built = Chunk::default();
-        let mut m = cands.merge()?;
-        while let Some((key, bytes)) = m.next()? {
-            if dups.contains(key_id(key)) {
-                continue;
-            }
-            let c = codec::decode(bytes).ok_or_else(corrupt)?;
-            if let Some(b) = build(ctx.program, ctx.opts, c, &mut state, &mut self.problems) {
-                ctx.emit(b, &mut built);
-                if built.bytes() > 1 << 20 {
-                    self.lines.absorb(std::mem::take(&mut built))?;
+                if let Some(b) = build(ctx.program, ctx.opts, c, &mut state, &mut found) {
+                    ctx.emit(b, &mut built);
+                    if built.bytes() > 1 << 20 {
+                        out.absorb(std::mem::take(&mut built))?;
+                    }
                 }
             }
-        }
-        self.lines.absorb(built)?;
+            out.absorb(built)?;
+            if found.is_empty() {
+                break out.finish();
+            }
+            for p in found {
+                if let Some(id) = p.record_id.as_deref().map(escaped) {
+                    skip.insert(id);
+                }
+                self.problems.push(p);
+            }
+        };
         self.problems.sort();
         self.problems.dedup();
         Ok(Streamed {
             format: ctx.format,
             lines: self.lines.finish(),
-            dups,
+            cross,
+            skip,
             problems: self.problems,
             records: self.records,
         })

@@ -36,6 +36,52 @@ pub struct Explained {
     pub lapsed: Vec<String>,
 }
 
+/// Builds every candidate's line, in ledger order. A record found to be a problem while its
+/// lines are built (a cap or budget in another currency than the line, an amount out of range)
+/// earns nothing and must not use up the counts, caps or budget of others: the pass is made
+/// again without it, until no new record is a problem. Returns the lines and the ids of the
+/// records left out (their problems are added to `problems`).
+fn settle(
+    program: &Program,
+    opts: &Options,
+    candidates: &[Candidate],
+    problems: &mut Vec<RecordProblem>,
+) -> (Vec<(Line, LineKey)>, BTreeSet<Arc<str>>) {
+    let mut left_out: BTreeSet<Arc<str>> = BTreeSet::new();
+    loop {
+        let live = || {
+            candidates
+                .iter()
+                .filter(|c| !left_out.contains(&c.record_id))
+        };
+        let mut state = State::default();
+        if needs_totals(program) {
+            for c in live() {
+                state.totals.add(program, c);
+            }
+        }
+        let mut found = Vec::new();
+        let mut lines: Vec<(Line, LineKey)> = Vec::new();
+        for c in live() {
+            if let Some(b) = build(program, opts, c.clone(), &mut state, &mut found) {
+                if let Some(back) = b.clawback {
+                    lines.push(back);
+                }
+                lines.push((b.line, b.key));
+            }
+        }
+        if found.is_empty() {
+            return (lines, left_out);
+        }
+        left_out.extend(
+            found
+                .iter()
+                .filter_map(|p| p.record_id.as_deref().map(Arc::from)),
+        );
+        problems.append(&mut found);
+    }
+}
+
 /// Builds the ledger from judged records.
 pub(crate) fn finalize(
     program: &Program,
@@ -125,6 +171,7 @@ pub(crate) fn finalize(
     let mut explained = None;
     let mut candidates = Vec::new();
     let mut coverage = opts.coverage.then(super::Coverage::default);
+    let mut lapsed_ids: BTreeSet<Arc<str>> = BTreeSet::new();
     for j in &mut judged {
         if let (Some(total), Some(c)) = (&mut coverage, &j.coverage) {
             total.merge(c);
@@ -136,6 +183,7 @@ pub(crate) fn finalize(
         }
         if j.outcome == Outcome::Eligible && !j.lapsed.is_empty() {
             summary.lapsed += 1;
+            lapsed_ids.insert(j.id.clone());
         }
         if opts.explain.as_deref() == Some(&*j.id) {
             explained = Some(Explained {
@@ -151,21 +199,13 @@ pub(crate) fn finalize(
     }
     drop(judged);
     sort_candidates(&mut candidates);
-    let mut state = State::default();
-    if needs_totals(program) {
-        for c in &candidates {
-            state.totals.add(program, c);
-        }
-    }
-    let mut lines: Vec<(Line, LineKey)> = Vec::new();
-    for c in candidates {
-        if let Some(b) = build(program, opts, c, &mut state, &mut problems) {
-            if let Some(back) = b.clawback {
-                lines.push(back);
-            }
-            lines.push((b.line, b.key));
-        }
-    }
+    let (mut lines, left_out) = settle(program, opts, &candidates, &mut problems);
+    drop(candidates);
+    // A record left out is a problem, not an eligible record.
+    summary.eligible = summary.eligible.saturating_sub(left_out.len() as u64);
+    summary.lapsed = summary
+        .lapsed
+        .saturating_sub(left_out.intersection(&lapsed_ids).count() as u64);
     minimum_payout(program, &mut lines);
     lines.sort_by(|a, b| a.1.cmp(&b.1));
     let lines: Vec<Line> = lines.into_iter().map(|(l, _)| l).collect();

@@ -46,52 +46,59 @@ fn temp(name: &str) -> PathBuf {
 
 /// Runs the benchmark program over `records` (given on standard input) with `--output`.
 /// Asserts: no panic, the exit code, the message, and no output file when the run fails.
+/// Runs the records through `merit run`, in memory (`json`) and streamed (`jsonl`): the same
+/// exit code and messages, no panic, and nothing left behind by a failed run.
 fn records_case(name: &str, records: &[u8], code: i32, expect: &[&str]) {
-    let out_file = temp(&format!("{name}.json"));
-    let _ = std::fs::remove_file(&out_file);
-    let out_path = out_file.display().to_string();
-    let o = merit_with_stdin(
-        &[
-            "run",
-            PROGRAM,
-            "--records",
-            "-",
-            "--as-of",
-            "2025-12-31",
-            "--output",
-            &out_path,
-        ],
-        records,
-    );
-    assert!(
-        !o.stderr.contains("internal error"),
-        "{name}: panicked: {}",
-        o.stderr
-    );
-    assert_eq!(o.code, code, "{name}: exit code; stderr: {}", o.stderr);
-    for e in expect {
+    for format in ["json", "jsonl"] {
+        let out_file = temp(&format!("{name}.{format}"));
+        let _ = std::fs::remove_file(&out_file);
+        let out_path = out_file.display().to_string();
+        let o = merit_with_stdin(
+            &[
+                "run",
+                PROGRAM,
+                "--records",
+                "-",
+                "--as-of",
+                "2025-12-31",
+                "--format",
+                format,
+                "--output",
+                &out_path,
+            ],
+            records,
+        );
+        let name = format!("{name} ({format})");
         assert!(
-            o.stderr.contains(e),
-            "{name}: expected {e:?} in:\n{}",
+            !o.stderr.contains("internal error"),
+            "{name}: panicked: {}",
             o.stderr
         );
-    }
-    if code != 0 {
+        assert_eq!(o.code, code, "{name}: exit code; stderr: {}", o.stderr);
+        for e in expect {
+            assert!(
+                o.stderr.contains(e),
+                "{name}: expected {e:?} in:\n{}",
+                o.stderr
+            );
+        }
+        if code != 0 {
+            assert!(
+                !out_file.exists(),
+                "{name}: a failed run left {}",
+                out_file.display()
+            );
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(out_file.parent().unwrap_or(Path::new(".")))
+            .expect("dir")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .collect();
         assert!(
-            !out_file.exists(),
-            "{name}: a failed run left {}",
-            out_file.display()
+            leftovers.is_empty(),
+            "{name}: temporary files left: {leftovers:?}"
         );
     }
-    let leftovers: Vec<_> = std::fs::read_dir(out_file.parent().unwrap_or(Path::new(".")))
-        .expect("dir")
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
-        .collect();
-    assert!(
-        leftovers.is_empty(),
-        "{name}: temporary files left: {leftovers:?}"
-    );
 }
 
 fn good(id: &str) -> String {
@@ -221,6 +228,44 @@ fn malformed_files() {
         1,
         &["record K1", "referrer.health_score", "appears twice"],
     );
+    // Any key twice in an object merit reads, not only a declared field: a second `currency`
+    // would change the payout's currency, a second `kind` the event.
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "duplicate-currency",
+            r#""currency":"USD""#,
+            r#""currency":"EUR","currency":"USD""#,
+            "deal.currency",
+        ),
+        (
+            "duplicate-undeclared-key",
+            r#""id":"C1""#,
+            r#""id":"C1","region":"EU","region":"US""#,
+            "referrer.region",
+        ),
+        (
+            "duplicate-object",
+            r#""deal":{"#,
+            r#""deal":null,"deal":{"#,
+            "deal",
+        ),
+        (
+            "duplicate-event-kind",
+            r#""kind":"closed_won""#,
+            r#""kind":"demo","kind":"closed_won""#,
+            "events[0].kind",
+        ),
+    ];
+    for (name, from, to, field) in cases {
+        let line = good("K2").replacen(from, to, 1);
+        assert_ne!(line, good("K2"), "{name}: nothing replaced");
+        records_case(
+            name,
+            line.as_bytes(),
+            1,
+            &["record K2", &format!("field {field}"), "appears twice"],
+        );
+    }
     records_case(
         "trailing-garbage",
         format!("{} trailing", good("T1")).as_bytes(),

@@ -213,6 +213,14 @@ pub(super) fn decode_with(
 
 /// Converts one event; `Ok(None)` for kinds the program does not read.
 fn event(dec: &Decoder, pairs: &[(Cow<'_, str>, &str)]) -> Result<Option<Event>, (String, String)> {
+    for (i, (key, _)) in pairs.iter().enumerate() {
+        if pairs.iter().take(i).any(|(k, _)| k == key) {
+            return Err((
+                format!(".{key}"),
+                "the key appears twice in the event".to_string(),
+            ));
+        }
+    }
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| *v);
     let kind_raw =
         get("kind").ok_or((".kind".to_string(), "the event has no `kind`".to_string()))?;
@@ -446,7 +454,18 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut currency: Option<&'de str> = None;
         let mut money_slots: Vec<usize> = Vec::new();
+        // Every key of an object merit reads must be there once: a repeated `currency` or
+        // `kind` would otherwise let the last (or first) value win unnoticed.
+        let mut seen: Vec<Cow<'de, str>> = Vec::new();
         while let Some(key) = map.next_key_seed(KeySeed)? {
+            if seen.contains(&key) {
+                let dotted = format!("{}{key}", self.prefix);
+                if !self.raw.duplicate_keys.contains(&dotted) {
+                    self.raw.duplicate_keys.push(dotted);
+                }
+            } else {
+                seen.push(key.clone());
+            }
             let child = self
                 .node
                 .children
@@ -457,11 +476,6 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
                 Some(Child::Leaf(slot)) => {
                     let v: &'de RawValue = map.next_value()?;
                     if let Some(cell) = self.raw.values.get_mut(*slot) {
-                        if cell.is_some() {
-                            self.raw
-                                .duplicate_keys
-                                .push(format!("{}{key}", self.prefix));
-                        }
                         *cell = Some(v.get());
                     }
                     if self.node.money_sibling {
@@ -477,11 +491,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
                     }))?;
                 }
                 Some(Child::Events) if self.prefix.is_empty() => {
-                    let evs = map.next_value_seed(EventsSeed)?;
-                    if self.raw.events.is_some() {
-                        self.raw.duplicate_keys.push("events".to_string());
-                    }
-                    self.raw.events = Some(evs);
+                    self.raw.events = Some(map.next_value_seed(EventsSeed)?);
                 }
                 _ if key == "currency" && self.node.money_sibling => {
                     let v: &'de RawValue = map.next_value()?;

@@ -254,14 +254,24 @@ impl<'a> Scanner<'a> {
 
     /// An object against a node of the field tree; the cursor is on its `{`.
     fn object(&mut self, node: &Node, raw: &mut Raw<'a>, root: bool, depth: u32) -> Option<()> {
+        const SEEN_KEYS: usize = 24;
         self.i += 1;
         self.ws();
         let mut currency: Option<&'a str> = None;
         let mut money = [0usize; MONEY_SLOTS];
         let mut moneys = 0usize;
+        // Keys seen in this object: a key given twice (or more keys than this holds) is left
+        // to the serde_json path, which reports the repeated key.
+        let mut seen: [&str; SEEN_KEYS] = [""; SEEN_KEYS];
+        let mut keys = 0usize;
         if self.eat(b'}').is_none() {
             loop {
                 let key = self.key()?;
+                if seen.get(..keys)?.contains(&key) {
+                    return None;
+                }
+                *seen.get_mut(keys)? = key;
+                keys += 1;
                 self.ws();
                 self.eat(b':')?;
                 self.ws();

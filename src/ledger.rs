@@ -61,9 +61,28 @@ pub struct RecipientRef {
 pub struct Facts(pub Vec<(String, String)>);
 
 impl Facts {
-    /// Adds a fact.
+    /// Adds a fact. Keys stay unique, so the JSON object has no repeated key: a second
+    /// `bonus` is `bonus 2`, a third `bonus 3`.
     pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.0.push((key.into(), value.into()));
+        let key = key.into();
+        let taken = |k: &str| self.0.iter().any(|(have, _)| have == k);
+        let key = if taken(&key) {
+            (2u32..)
+                .map(|n| format!("{key} {n}"))
+                .find(|k| !taken(k))
+                .unwrap_or(key)
+        } else {
+            key
+        };
+        self.0.push((key, value.into()));
+    }
+
+    /// The value of a fact.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -644,6 +644,41 @@ fn budget_partial_award_and_minimum_payout_net_of_clawbacks() {
 }
 
 #[test]
+fn every_fact_keeps_its_own_key() {
+    let l = case("facts-two-bonuses-cap-and-budget");
+    // F1: 5% of 1000 = 50, x2 = 100, + 10 = 110.
+    assert_eq!(at(&l, "F1/referrer"), "110.00 USD | payable");
+    // F2: 75 x2 + 10 = 160, cut to the cap of 120, then to the 40 left of the budget.
+    let f2 = line(&l, "F2/referrer");
+    assert_eq!(at(&l, "F2/referrer"), "40.00 USD | payable");
+    assert_eq!(fact(f2, "bonus"), Some("bonus x2 if created_at in launch"));
+    assert_eq!(
+        fact(f2, "bonus 2"),
+        Some("bonus 10 USD if deal.amount >= 1000 USD")
+    );
+    assert_eq!(fact(f2, "uncapped"), Some("160.00"));
+    assert_eq!(fact(f2, "before budget"), Some("120"));
+    // In every case, no line's facts repeat a key (they are one JSON object).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/eval");
+    for dir in std::fs::read_dir(root)
+        .expect("cases")
+        .filter_map(Result::ok)
+    {
+        for line in run_dir(&dir.path()).lines {
+            let keys: Vec<&str> = line
+                .explanation
+                .facts
+                .0
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let unique: std::collections::BTreeSet<&&str> = keys.iter().collect();
+            assert_eq!(unique.len(), keys.len(), "{}: {keys:?}", line.id);
+        }
+    }
+}
+
+#[test]
 fn a_record_found_to_be_a_problem_late_earns_nothing_and_uses_nothing() {
     let l = case("problem-record-earns-nothing");
     // A's deal is in EUR, its cap in USD: a problem, so neither A line is paid, and A uses

@@ -165,7 +165,13 @@ impl Caps {
         let used = self.budget_used.entry(cur).or_default();
         let remaining = (budget.amount - *used).max(Decimal::ZERO);
         if a > remaining {
-            n.facts.push("uncapped", a.to_string());
+            // After a cap, the amount the budget cut is not the uncapped one.
+            let key = if n.facts.get("uncapped").is_some() {
+                "before budget"
+            } else {
+                "uncapped"
+            };
+            n.facts.push(key, a.to_string());
             n.facts
                 .push("budget", format!("{budget} ({remaining} left)"));
             n.steps.push(format!(

@@ -1,4 +1,5 @@
-//! The readable table: one row per line, then totals by currency and status.
+//! The readable table: one row per line, then totals by currency, status, rule and recipient,
+//! then the records that could not be judged.
 
 use crate::ledger::Ledger;
 use crate::money::format_amount;
@@ -89,6 +90,29 @@ pub fn render(ledger: &Ledger) -> String {
     }
     for (unit, q) in &s.quantities {
         let _ = writeln!(out, "owed {unit}: {q}");
+    }
+    for (title, totals) in [("by rule", &s.by_rule), ("by recipient", &s.by_recipient)] {
+        if totals.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{title}:");
+        for t in totals {
+            let _ = writeln!(
+                out,
+                "  {} {}: {} ({} lines)",
+                t.key,
+                t.currency,
+                format_amount(t.amount.0, t.amount.1),
+                t.lines
+            );
+        }
+    }
+    // With --keep-going, the records left out are listed here too, not only on stderr.
+    if !ledger.problems.is_empty() {
+        let _ = writeln!(out, "\nrecords that could not be judged:");
+        for p in &ledger.problems {
+            let _ = writeln!(out, "  {p}");
+        }
     }
     out
 }

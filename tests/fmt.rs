@@ -377,6 +377,10 @@ proptest! {
             );
         }
         prop_assert_eq!(&fmt(name, &out), &out, "not idempotent");
+        // And the formatted program pays exactly what the original pays.
+        if let Ok(records) = std::fs::read_to_string(Path::new(name).with_extension("jsonl")) {
+            prop_assert_eq!(ledger_json(name, &out, &records), ledger_json(name, text, &records));
+        }
     }
 }
 

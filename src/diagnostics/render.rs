@@ -215,11 +215,39 @@ pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
             .replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A");
+        // Property values escape `:` and `,` too, or a path holding them ends the property.
+        let file = j
+            .file
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+            .replace(':', "%3A")
+            .replace(',', "%2C");
         let _ = writeln!(
             out,
-            "::{level} file={},line={},col={},title={}::{msg}",
-            j.file, j.line, j.column, d.code
+            "::{level} file={file},line={},col={},title={}::{msg}",
+            j.line, j.column, d.code
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Code;
+    use crate::source::Span;
+
+    #[test]
+    fn github_annotations_escape_the_file_property() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("dir,with:colon/50%.rules", "reward x\n");
+        let d = Diagnostic::new(Code::DoublePay, "two\nlines", Span::new(file, 0, 6));
+        let out = render_github(&[d], &sources);
+        assert!(
+            out.starts_with("::warning file=dir%2Cwith%3Acolon/50%25.rules,line=1,col=1,"),
+            "{out}"
+        );
+        assert!(out.contains("::two%0Alines"), "{out}");
+    }
 }

@@ -644,6 +644,17 @@ fn budget_partial_award_and_minimum_payout_net_of_clawbacks() {
 }
 
 #[test]
+fn a_milestone_bonus_may_fall_after_the_effective_dates() {
+    let l = case("milestone-bonus-after-effective-to");
+    // Created in June, won in July: paid double. Won in June: single. Created in July: not
+    // eligible (the effective dates bound creation).
+    assert_eq!(at(&l, "S1/referrer"), "200.00 USD | payable");
+    assert_eq!(at(&l, "S2/referrer"), "100.00 USD | payable");
+    assert!(l.lines.iter().all(|x| x.record_id != "S3"));
+    assert_eq!(l.summary.not_eligible, 1);
+}
+
+#[test]
 fn every_fact_keeps_its_own_key() {
     let l = case("facts-two-bonuses-cap-and-budget");
     // F1: 5% of 1000 = 50, x2 = 100, + 10 = 110.

@@ -66,10 +66,13 @@ pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
             }
         }
         for b in &r.bonuses {
-            if let Some(w) = window_of(&b.when) {
+            if let Some((w, created)) = window_of(&b.when) {
                 if let Some(win) = p.windows.get(w) {
                     let (from, to) = p.effective;
-                    let before = to.is_some_and(|t| win.from > t);
+                    // The effective dates bound when referrals are created: a window after
+                    // `to` is unreachable for `created_at`, but a milestone (or another date)
+                    // may well fall after `to`. Nothing of a referral comes before `from`.
+                    let before = created && to.is_some_and(|t| win.from > t);
                     let after = from.is_some_and(|f| win.to < f);
                     if before || after {
                         diags.push(
@@ -117,14 +120,19 @@ pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The window an `x in window` bonus condition tests, if it is that simple.
-fn window_of(e: &Expr) -> Option<usize> {
+/// The window an `x in window` bonus condition tests, if it is that simple, and whether what
+/// it tests is the referral's `created_at`.
+fn window_of(e: &Expr) -> Option<(usize, bool)> {
     match e {
         Expr::InWindow {
+            value,
             window,
             negated: false,
             ..
-        } => Some(*window),
+        } => Some((
+            *window,
+            matches!(**value, Expr::Field(crate::program::slot::CREATED_AT)),
+        )),
         Expr::And(a, b) => window_of(a).or_else(|| window_of(b)),
         _ => None,
     }

@@ -49,6 +49,11 @@ fn temp(name: &str) -> PathBuf {
 /// Runs the records through `merit run`, in memory (`json`) and streamed (`jsonl`): the same
 /// exit code and messages, no panic, and nothing left behind by a failed run.
 fn records_case(name: &str, records: &[u8], code: i32, expect: &[&str]) {
+    records_case_with(name, &[], records, code, expect);
+}
+
+/// [`records_case`] with more arguments for `merit run`.
+fn records_case_with(name: &str, extra: &[&str], records: &[u8], code: i32, expect: &[&str]) {
     for format in ["json", "jsonl"] {
         let out_file = temp(&format!("{name}.{format}"));
         let _ = std::fs::remove_file(&out_file);
@@ -65,7 +70,11 @@ fn records_case(name: &str, records: &[u8], code: i32, expect: &[&str]) {
                 format,
                 "--output",
                 &out_path,
-            ],
+            ]
+            .iter()
+            .chain(extra)
+            .copied()
+            .collect::<Vec<_>>(),
             records,
         );
         let name = format!("{name} ({format})");
@@ -201,6 +210,55 @@ fn dates_and_times_that_do_not_exist() {
     );
     assert!(!o.stderr.contains("internal error"), "{}", o.stderr);
     assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
+}
+
+#[test]
+fn work_limits_name_the_limit_the_record_and_the_rule() {
+    let events = good("E1").replace(
+        r#""events":[{"kind":"closed_won","at":"2025-02-10T10:00:00Z"}]"#,
+        r#""events":[{"kind":"closed_won","at":"2025-02-10T10:00:00Z"},{"kind":"closed_won","at":"2025-02-11T10:00:00Z"},{"kind":"closed_won","at":"2025-02-12T10:00:00Z"}]"#,
+    );
+    records_case_with(
+        "max-events",
+        &["--max-events", "2"],
+        events.as_bytes(),
+        1,
+        &[
+            "record E1",
+            "field events",
+            "3 events",
+            "limit of 2",
+            "--max-events",
+        ],
+    );
+    // The benchmark program gives each qualifying record two lines.
+    records_case_with(
+        "max-record-lines",
+        &["--max-record-lines", "1"],
+        good("L1").as_bytes(),
+        1,
+        &[
+            "record L1",
+            "reward `referee_discount`",
+            "limit of 1 reward lines per record",
+        ],
+    );
+    let three = format!("{}\n{}\n{}\n", good("N1"), good("N2"), good("N3"));
+    records_case_with(
+        "max-run-lines",
+        &["--max-run-lines", "5"],
+        three.as_bytes(),
+        2,
+        &["more than 5 reward lines", "--max-run-lines"],
+    );
+    // At the limit exactly, the run goes through.
+    records_case_with(
+        "run-lines-at-limit",
+        &["--max-run-lines", "6"],
+        three.as_bytes(),
+        0,
+        &[],
+    );
 }
 
 #[test]

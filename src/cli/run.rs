@@ -40,6 +40,15 @@ pub struct RunArgs {
     /// held in memory).
     #[arg(long, default_value_t = crate::records::RecordLimits::default().max_line_bytes)]
     pub max_line_bytes: usize,
+    /// Most events one record may carry (more: a record problem).
+    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_events)]
+    pub max_events: usize,
+    /// Most reward lines one record may earn (more: a record problem naming the reward).
+    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_record_lines)]
+    pub max_record_lines: usize,
+    /// Most reward lines one run may compute (more: the run stops, exit 2, nothing written).
+    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_run_lines)]
+    pub max_run_lines: u64,
     /// Override a declared `param` for this run (repeatable): `--set min_health=75`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -208,6 +217,9 @@ pub fn run(args: RunArgs) -> i32 {
     let mut opts = Options::as_of(as_of);
     opts.threads = threads(args.threads);
     opts.limits.max_line_bytes = args.max_line_bytes;
+    opts.limits.max_events = args.max_events;
+    opts.limits.max_record_lines = args.max_record_lines;
+    opts.limits.max_run_lines = args.max_run_lines;
     let line_format = match args.format {
         Some(Format::Jsonl) => Some(LineFormat::Jsonl),
         Some(Format::Csv) => Some(LineFormat::Csv),

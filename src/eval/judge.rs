@@ -108,6 +108,18 @@ pub(crate) fn judge(
     let traced = opts.explain.as_deref() == Some(rec.id());
     let trace = RefCell::new(Vec::new());
     let mut rec = rec;
+    if rec.events.len() > opts.limits.max_events {
+        return Err(RecordProblem {
+            line: rec.line,
+            record_id: Some(rec.id().to_string()),
+            field: Some("events".into()),
+            message: format!(
+                "the record has {} events, more than the limit of {} (merit run --max-events)",
+                rec.events.len(),
+                opts.limits.max_events
+            ),
+        });
+    }
     // Events after the as-of date have not happened yet.
     rec.events.retain(|e| e.at <= as_of_end);
     let created_at = rec.created_at().ok_or_else(|| RecordProblem {
@@ -267,6 +279,17 @@ pub(crate) fn judge(
             )
             .map_err(|e| problem(&rec, e, &format!("reward {}", reward.name)))?;
             if let Some(c) = c {
+                if judged.candidates.len() >= opts.limits.max_record_lines {
+                    return Err(RecordProblem {
+                        line: rec.line,
+                        record_id: Some(rec.id().to_string()),
+                        field: None,
+                        message: format!(
+                            "reward `{}` takes the record past the limit of {} reward lines per record (merit run --max-record-lines)",
+                            reward.name, opts.limits.max_record_lines
+                        ),
+                    });
+                }
                 judged.candidates.push(c);
             }
         }

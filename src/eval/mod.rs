@@ -154,12 +154,28 @@ pub fn evaluate(
             Ok(())
         })?;
     }
+    let lines: usize = judged.iter().map(|j| j.candidates.len()).sum();
+    run_lines_within(lines as u64, &opts.limits)?;
     let (ledger, explained, coverage) = finalize::finalize(program, judged, problems, read, opts);
     Ok(Evaluation {
         ledger,
         explained,
         coverage,
     })
+}
+
+/// Stops a run that computes more reward lines than [`RecordLimits::max_run_lines`].
+fn run_lines_within(lines: u64, limits: &RecordLimits) -> std::io::Result<()> {
+    if lines <= limits.max_run_lines {
+        return Ok(());
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "the run computes more than {} reward lines, the limit per run (merit run --max-run-lines); nothing was written",
+            limits.max_run_lines
+        ),
+    ))
 }
 
 /// Refuses to run a program whose exchange rates were not supplied.

@@ -176,6 +176,8 @@ pub fn evaluate_lines(
     let share = spill.memory / 4;
     let mut acc = Acc {
         records: 0,
+        candidates: 0,
+        limits: opts.limits,
         problems: Vec::new(),
         line_problems: Vec::new(),
         lines: Sorter::new(share * 2, spill.dir.clone()),
@@ -320,6 +322,8 @@ struct Ctx<'a> {
 #[derive(Default)]
 struct Out {
     records: u64,
+    /// Reward lines judged (candidates), for the per-run limit.
+    candidates: u64,
     problems: Vec<RecordProblem>,
     /// Problems met while building lines on the worker: dropped if the record's id turns out
     /// to be duplicated (the line would never have been built).
@@ -366,6 +370,7 @@ impl Ctx<'_> {
             }
         };
         id_entry(&judged.id, judged.line, &mut out.ids);
+        out.candidates += judged.candidates.len() as u64;
         let mut state = State::default();
         for c in judged.candidates {
             if self.local.get(c.reward).copied().unwrap_or(false) {
@@ -420,6 +425,8 @@ impl Ctx<'_> {
 /// Everything gathered so far, on the main thread.
 struct Acc {
     records: u64,
+    candidates: u64,
+    limits: crate::records::RecordLimits,
     problems: Vec<RecordProblem>,
     line_problems: Vec<RecordProblem>,
     lines: Sorter,
@@ -441,6 +448,9 @@ impl Acc {
 
     fn absorb(&mut self, out: Out) -> std::io::Result<()> {
         self.records += out.records;
+        // The count only grows, so whether a run passes the limit does not depend on order.
+        self.candidates += out.candidates;
+        super::run_lines_within(self.candidates, &self.limits)?;
         self.problems.extend(out.problems);
         self.line_problems.extend(out.line_problems);
         self.lines.absorb(out.lines)?;

@@ -257,6 +257,7 @@ mod tests {
     fn both(input: &[u8], max: usize) -> (Vec<Read>, Vec<Vec<Read>>) {
         let limits = RecordLimits {
             max_line_bytes: max,
+            ..RecordLimits::default()
         };
         let mut want = Vec::new();
         read_raw(input, &limits, |r| want.push(r)).unwrap_or_default();

@@ -82,18 +82,29 @@ impl std::fmt::Display for RecordProblem {
     }
 }
 
-/// Limits on record input. JSON nesting is limited to 128 levels by the JSON reader itself; a
-/// deeper record is a record problem ("the JSON nests too deeply").
+/// Limits on record input and on the work one record or one run may cause. JSON nesting is
+/// limited to 128 levels by the JSON reader itself; a deeper record is a record problem ("the
+/// JSON nests too deeply").
 #[derive(Debug, Clone, Copy)]
 pub struct RecordLimits {
     /// Longest line (or JSON array element), in bytes. Longer lines are never held in memory.
     pub max_line_bytes: usize,
+    /// Most events one record may carry; more is a record problem (field `events`).
+    pub max_events: usize,
+    /// Most reward lines one record may earn (an `each` milestone over many events, many
+    /// rewards); more is a record problem naming the reward that passed it.
+    pub max_record_lines: usize,
+    /// Most reward lines one run may compute; more stops the run with an error.
+    pub max_run_lines: u64,
 }
 
 impl Default for RecordLimits {
     fn default() -> Self {
         RecordLimits {
             max_line_bytes: 16 * 1024 * 1024,
+            max_events: 10_000,
+            max_record_lines: 10_000,
+            max_run_lines: 1_000_000_000,
         }
     }
 }

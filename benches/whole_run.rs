@@ -269,7 +269,8 @@ fn tally(jsonl: &[u8]) -> Result<Paid, String> {
     Ok(paid)
 }
 
-/// A well-formed program of about `lines` lines: many params and rewards.
+/// A program of about `lines` lines that checks clean: many params and rewards, each paid
+/// alongside the others (`stacks`), as a real program that size would say.
 fn big_program(lines: u64) -> String {
     let mut s = String::from(
         "program \"Generated\" {\n  version \"1\"\n  currency USD\n  timezone \"UTC\"\n}\n\n\
@@ -285,14 +286,15 @@ fn big_program(lines: u64) -> String {
             "param rate_{n} = {}%\n\n\
              # Reward {n}.\n\
              reward r{n} on won to referrer {{\n  \
-               only if deal.stage is present and deal.stage == \"closed_won\"\n  \
+               only if deal.stage is present and deal.stage == \"closed_won\" and deal.amount is present\n  \
                cash tiers by deal.amount {{\n    \
                  below 50000             => {}\n    \
                  from 50000 below 250000 => rate_{n}\n    \
                  from 250000             => 1.5% max 10000\n  \
                }}\n  \
                hold {} days\n  \
-               cap 5000 USD per recipient per year\n\
+               cap 5000 USD per recipient per year\n  \
+               stacks\n\
              }}\n\n",
             1 + n % 5,
             100 + n % 400,
@@ -474,6 +476,10 @@ fn run() -> Result<(), String> {
             let r = run_child(&args, &sink.path)?;
             if !r.ok {
                 return Err(format!("merit check failed:\n{}", r.stderr));
+            }
+            let said = std::fs::read_to_string(&sink.path).unwrap_or_default();
+            if said.contains("warning") {
+                return Err(format!("the generated program is not clean:\n{said}"));
             }
             if best_run.as_ref().is_none_or(|b| r.wall < b.wall) {
                 best_run = Some(r);

@@ -1,5 +1,7 @@
 //! Any bytes as records for a program that reads every kind of field: never a panic; every
-//! record is either judged or reported as a problem.
+//! record is either judged or reported as a problem; and the streaming evaluator (its fast
+//! record scanner, block reader and external sort) gives exactly the in-memory evaluator's lines
+//! and problems.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -36,6 +38,27 @@ fn program() -> &'static merit::program::Program {
 }
 
 fuzz_target!(|data: &[u8]| {
+    use merit::eval::stream::{evaluate_lines, LineFormat, Spill};
     let as_of = chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
-    let _ = merit::evaluate(program(), data, &merit::eval::Options::as_of(as_of));
+    let opts = merit::eval::Options::as_of(as_of);
+    let in_memory = merit::evaluate(program(), data, &opts);
+    let spill = Spill {
+        dir: std::env::temp_dir(),
+        memory: 1 << 16,
+    };
+    let streamed = evaluate_lines(program(), data, &opts, LineFormat::Jsonl, &spill);
+    match (in_memory, streamed) {
+        (Ok(e), Ok(s)) => {
+            let want: Vec<String> = e.ledger.problems.iter().map(|p| p.to_string()).collect();
+            let got: Vec<String> = s.problems().iter().map(|p| p.to_string()).collect();
+            assert_eq!(got, want, "problems differ");
+            let mut out = Vec::new();
+            if s.write(&mut out).is_ok() {
+                let lines = merit::output::render(&e.ledger, merit::output::Format::Jsonl);
+                assert_eq!(String::from_utf8_lossy(&out), lines, "lines differ");
+            }
+        }
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!("one evaluator failed: {:?} vs {:?}", a.err(), b.err()),
+    }
 });

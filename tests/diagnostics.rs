@@ -90,6 +90,13 @@ fn run_case(stage: &str, path: &Path) -> (String, Vec<Code>, Checked) {
             "{name}: {} is reported with a severity other than its default",
             d.code
         );
+        // Every diagnostic tells the designer what to do about it.
+        assert!(
+            d.help.as_deref().is_some_and(|h| !h.trim().is_empty()),
+            "{name}: {} \"{}\" has no hint",
+            d.code,
+            d.message
+        );
     }
     // Named after the stage: `diagnostics__lint@tier-gap.rules.snap`.
     insta::assert_snapshot!(stage, render_text(&checked.diagnostics, &checked.sources));

@@ -2,7 +2,7 @@
 //! eligibility and reject rules, duplicates, and milestones.
 
 use super::{Checker, NameRef};
-use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::diagnostics::{did_you_mean, one_of, Code, Diagnostic};
 use crate::program::*;
 use crate::syntax::ast::{self, Item, LiteralKind, TypeKind};
 use crate::value::{Type, Value};
@@ -143,7 +143,7 @@ impl<'a> Checker<'a> {
                 ];
                 self.report(
                     Diagnostic::new(Code::UnknownType, format!("`{w}` is not a field type"), span)
-                        .maybe_help(did_you_mean(w, names))
+                        .help(one_of(w, names))
                         .note("expected text, number, money, date, datetime, bool, list(...) or enum(...)"),
                 );
                 return None;
@@ -495,7 +495,7 @@ impl<'a> Checker<'a> {
                             format!("`keep {other}` is not a choice"),
                             d.keep.span,
                         )
-                        .maybe_help(did_you_mean(other, ["first", "last"]))
+                        .help(one_of(other, ["first", "last"]))
                         .note("expected first or last"),
                     );
                     continue;

@@ -10,7 +10,7 @@ mod expr;
 pub mod lints;
 mod reward;
 
-use crate::diagnostics::{self, did_you_mean, Code, Diagnostic};
+use crate::diagnostics::{self, did_you_mean, one_of, Code, Diagnostic};
 use crate::money::{Currency, Rounding, RoundingMode};
 use crate::program::*;
 use crate::source::{SourceMap, Span};
@@ -360,10 +360,7 @@ impl<'a> Checker<'a> {
                             format!("`{}` is not a rounding mode", mode.text),
                             mode.span,
                         )
-                        .maybe_help(did_you_mean(
-                            &mode.text,
-                            RoundingMode::NAMES.iter().copied(),
-                        ))
+                        .help(one_of(&mode.text, RoundingMode::NAMES.iter().copied()))
                         .note("expected half_even, half_up, half_down, down or up"),
                     ),
                 },

@@ -1,7 +1,7 @@
 //! Checking reward rules: recipient, kind and amount, tiers, timing, reversals, caps, bonuses.
 
 use super::Checker;
-use crate::diagnostics::{did_you_mean, Code, Diagnostic};
+use crate::diagnostics::{did_you_mean, one_of, Code, Diagnostic};
 use crate::program::*;
 use crate::source::Span;
 use crate::syntax::ast::{self, ClauseKind, Item, Schedule};
@@ -159,7 +159,7 @@ impl<'a> Checker<'a> {
                                 format!("`expires ... after {other}` is not a choice"),
                                 anchor.span,
                             )
-                            .maybe_help(did_you_mean(other, ["payable", "earned"]))
+                            .help(one_of(other, ["payable", "earned"]))
                             .note("expected payable or earned"),
                         );
                         ok = false;
@@ -313,7 +313,7 @@ impl<'a> Checker<'a> {
                             format!("`per {}` is not a period", n.text),
                             n.span,
                         )
-                        .maybe_help(did_you_mean(&n.text, Period::NAMES.iter().copied()))
+                        .help(one_of(&n.text, Period::NAMES.iter().copied()))
                         .note("expected month, quarter, year, program or rolling N days"),
                     );
                 }
@@ -345,10 +345,7 @@ impl<'a> Checker<'a> {
                     format!("`per {}` is not a cap scope", cap.scope.text),
                     cap.scope.span,
                 )
-                .maybe_help(did_you_mean(
-                    &cap.scope.text,
-                    CapScope::NAMES.iter().copied(),
-                ))
+                .help(one_of(&cap.scope.text, CapScope::NAMES.iter().copied()))
                 .note("expected reward, recipient, referee or program"),
             );
         }

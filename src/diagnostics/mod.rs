@@ -155,6 +155,15 @@ pub fn did_you_mean<'a>(
     }
 }
 
+/// [`did_you_mean`], or, when no candidate is close, the list to choose from: a word from a
+/// closed set always gets a hint.
+pub fn one_of<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    did_you_mean(word, candidates.clone()).unwrap_or_else(|| {
+        let all: Vec<String> = candidates.into_iter().map(|c| format!("`{c}`")).collect();
+        format!("write one of {}", all.join(", "))
+    })
+}
+
 /// Levenshtein distance between two strings, by characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

@@ -121,7 +121,7 @@ pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>
         .chars()
         .take(24)
         .collect();
-    let (message, note) = match e.variant {
+    let (message, note, expected) = match e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut wanted: Vec<&str> = positives.iter().map(|r| describe(*r)).collect();
             wanted.sort_unstable();
@@ -142,9 +142,10 @@ pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>
             (
                 format!("expected {expected}, found {found}"),
                 format!("expected {expected}"),
+                expected,
             )
         }
-        ErrorVariant::CustomError { message } => (message.clone(), message),
+        ErrorVariant::CustomError { message } => (message.clone(), message, String::new()),
     };
     let word: String = found
         .chars()
@@ -155,9 +156,84 @@ pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>
     } else {
         crate::diagnostics::did_you_mean(&word, KEYWORDS.iter().copied())
     };
+    let mut back = text.get(..pos).unwrap_or("").split_whitespace().rev();
+    let (before, number) = (back.next().unwrap_or(""), back.next().unwrap_or(""));
+    let hint = hint
+        .or_else(|| lowercase_currency(number, before))
+        .or_else(|| known_mistake(&expected, &found, &word));
+    let hint = hint.unwrap_or_else(|| {
+        format!(
+            "{}; docs/language.md shows the form of each declaration",
+            capitalize(&note)
+        )
+    });
     Diagnostic::new(Code::Syntax, message, Span::new(file, pos, end))
         .note(note)
-        .maybe_help(hint)
+        .help(hint)
+}
+
+/// A hint for the mistakes designers make most, from what was expected and what was found.
+fn known_mistake(expected: &str, found: &str, word: &str) -> Option<String> {
+    let units = ["hours", "days", "business", "weeks", "months", "years"];
+    let hint = if found.starts_with("==") {
+        return None;
+    } else if found.starts_with('=') && !found.starts_with("=>") {
+        "comparisons are written `==` (a single `=` only names a value: `param x = 3`)".into()
+    } else if found.starts_with(';') {
+        "merit has no `;`: a declaration ends where the next one starts".into()
+    } else if found.starts_with("->") {
+        "a band and what it pays are joined by `=>`".into()
+    } else if found.starts_with('"') && expected.contains("quoted string") {
+        "close the text with `\"` on the same line".into()
+    } else if found.starts_with(',') && found[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        "write amounts without thousands separators: `250000`, not `250,000`".into()
+    } else if word == "before" {
+        "deadlines count forward from their anchor: `within 30 days after created`".into()
+    } else if expected.contains("ordinal") && word.chars().all(|c| c.is_ascii_digit()) {
+        format!("write the position with its suffix: `{word}th` (1st, 2nd, 3rd, 4th, ...)")
+    } else if expected.contains("a unit") && !word.is_empty() {
+        return crate::diagnostics::did_you_mean(word, units.iter().copied()).or_else(|| {
+            Some("durations are a number and a unit: `30 days`, `48 hours`, `5 business days`, `2 weeks`, `3 months`, `1 years`".into())
+        });
+    } else if expected.contains("amount such as") {
+        "an amount names its currency: `100000 USD`".into()
+    } else if expected == "a name" && KEYWORDS.contains(&word) {
+        format!("`{word}` is a word of the language; pick another name, such as `{word}_date`")
+    } else if word.len() == 3 && word.chars().all(|c| c.is_ascii_lowercase()) {
+        format!(
+            "currency codes are written in capitals: `{}`",
+            word.to_ascii_uppercase()
+        )
+    } else if expected.starts_with("`{`") {
+        "a block opens with `{` after its header".into()
+    } else if expected.contains("`}`") {
+        "a block is not closed: check that every `{` above has its `}`".into()
+    } else if expected == "`:`" {
+        "a field is declared as `path: type`, e.g. `referrer.health_score: number`".into()
+    } else if expected == "a value" {
+        "write a number, an amount (`500 USD`), a percentage, a date or a quoted text here; names of parameters are not allowed in this place".into()
+    } else {
+        return None;
+    };
+    Some(hint)
+}
+
+/// `50 usd`: the parser stops after the lower-case code, so look at the two words before.
+fn lowercase_currency(number: &str, before: &str) -> Option<String> {
+    let upper = before.to_ascii_uppercase();
+    (number.starts_with(|c: char| c.is_ascii_digit())
+        && before.len() == 3
+        && before.chars().all(|c| c.is_ascii_lowercase())
+        && crate::money::Currency::parse(&upper).is_some())
+    .then(|| format!("currency codes are written in capitals: `{upper}`, not `{before}`"))
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// Keywords a misspelling is most likely meant to be.

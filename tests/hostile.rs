@@ -464,11 +464,22 @@ fn hostile_rule_files() {
     let (code, out) = run_check("ten-megabytes.rules", &huge);
     assert_eq!(code, 1);
     assert!(
-        out.contains("M0004") && out.contains("the limit is"),
+        out.contains("M0004") && out.contains("larger than the limit of 8388608 bytes"),
         "{out}"
     );
-    let (code, out) = run_check("not-utf8.rules", "program \"x\" { currency USD }\u{0}\n");
+    let (code, out) = run_check("nul-byte.rules", "program \"x\" { currency USD }\u{0}\n");
     assert!(code == 1, "{out}");
+    // A byte-order mark and CRLF line endings are fine.
+    let bom = "\u{FEFF}program \"B\" { currency USD timezone \"UTC\" }\r\nevents { won }\r\nmilestone m = event won\r\nreward r on m to referrer { cash 5 USD }\r\n";
+    let (code, out) = run_check("bom-crlf.rules", bom);
+    assert_eq!(code, 0, "{out}");
+    // An empty file is a program without a header, at 1:1.
+    let (code, out) = run_check("empty.rules", "");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("M1001") && out.contains("empty.rules:1:1"),
+        "{out}"
+    );
     // Left-nested groups: `((x + 1 + ...) + 1 + ...)` nests as deep as it has operators.
     let mut e = "1".to_string();
     for _ in 0..60 {
@@ -487,6 +498,47 @@ fn hostile_rule_files() {
         out.lines().all(|l| l.chars().count() < 400),
         "long lines are shown as a window"
     );
+}
+
+#[test]
+fn rule_files_that_are_not_utf8_or_too_large_for_memory() {
+    // Invalid UTF-8 names the line and column, exit 2.
+    let path = temp("latin1.rules");
+    std::fs::write(
+        &path,
+        b"program \"x\" { currency USD timezone \"UTC\" }\n# caf\xe9\n",
+    )
+    .expect("write");
+    let o = merit_with_stdin(&["check", &path.display().to_string()], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("latin1.rules: line 2, column 6: byte 0xE9 is not UTF-8"),
+        "{}",
+        o.stderr
+    );
+    // A rule file is never read past its limit: standard input that never ends stops there.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_merit"))
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("merit runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let chunk = vec![b' '; 1 << 20];
+        // Up to 64 MiB; merit stops reading after 8 MiB and the pipe breaks.
+        for _ in 0..64 {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().expect("merit ends");
+    let _ = feeder.join();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("larger than the limit"));
 }
 
 #[test]

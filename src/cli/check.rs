@@ -33,8 +33,15 @@ pub struct CheckArgs {
 
 /// Loads, parses and checks a program file; `Err` is an I/O message.
 pub(crate) fn load(path: &PathBuf) -> Result<crate::check::Checked, String> {
-    let text =
-        super::read_input(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let limits = crate::syntax::SyntaxLimits::default();
+    let text = if path.as_os_str() == "-" {
+        crate::syntax::read_rules(std::io::stdin().lock(), &limits)
+    } else {
+        std::fs::File::open(path)
+            .map_err(|e| e.to_string())
+            .and_then(|f| crate::syntax::read_rules(f, &limits))
+    }
+    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let parsed = crate::syntax::parse(&path.display().to_string(), &text);
     Ok(crate::check::check(&parsed))
 }

@@ -48,11 +48,52 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses a program given as text; `include`s are read from disk relative to `name`.
+/// Parses a program given as text; `include`s are read from disk relative to `name` (with
+/// [`read_rules`]).
 pub fn parse(name: &str, text: &str) -> Parsed {
-    parse_with(name, text, &SyntaxLimits::default(), &mut |p: &Path| {
-        std::fs::read_to_string(p)
+    let limits = SyntaxLimits::default();
+    parse_with(name, text, &limits, &mut |p: &Path| {
+        let file = std::fs::File::open(p)?;
+        read_rules(file, &limits)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     })
+}
+
+/// Reads a rule file without ever holding more than the size limit (a larger file gives a
+/// text just over the limit, which parsing reports as M0004), drops a byte-order mark, and
+/// refuses text that is not UTF-8, saying where (`line L, column C`).
+pub fn read_rules(input: impl std::io::Read, limits: &SyntaxLimits) -> Result<String, String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    // One byte over the limit (and room for a byte-order mark) tells a file that is too large.
+    let cap = u64::try_from(limits.max_file_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(4);
+    input
+        .take(cap)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if body.len() > limits.max_file_bytes {
+        // Longer than the limit whatever was cut: parsing reports M0004 on it.
+        return Ok(String::from_utf8_lossy(body).into_owned());
+    }
+    match std::str::from_utf8(body) {
+        Ok(t) => Ok(t.to_string()),
+        Err(e) => {
+            let good = body.get(..e.valid_up_to()).unwrap_or_default();
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let col = String::from_utf8_lossy(good.get(start..).unwrap_or_default())
+                .chars()
+                .count()
+                + 1;
+            let byte = body.get(e.valid_up_to()).copied().unwrap_or(0);
+            Err(format!(
+                "line {line}, column {col}: byte 0x{byte:02X} is not UTF-8 text; save the file as UTF-8"
+            ))
+        }
+    }
 }
 
 /// Parses a program, reading includes with `load`.
@@ -147,13 +188,12 @@ fn parse_one(
             Diagnostic::new(
                 Code::Limit,
                 format!(
-                    "the file is {} bytes; the limit is {} bytes",
-                    text.len(),
+                    "the file is larger than the limit of {} bytes",
                     limits.max_file_bytes
                 ),
                 Span::new(file, 0, 0),
             )
-            .help("split the program with `include`, or raise the limit"),
+            .help("split the program into several files with `include`"),
         );
         return None;
     }

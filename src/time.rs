@@ -200,9 +200,20 @@ fn first_of_month(d: NaiveDate) -> Option<NaiveDate> {
     d.with_day(1)
 }
 
-/// Parses an RFC 3339 timestamp, which must carry an offset (`Z` or `+02:00`).
+/// Parses an RFC 3339 timestamp, which must carry an offset (`Z` or `+02:00`). A second of
+/// 60 (a leap second, which chrono would keep as an extra nanosecond count) is refused:
+/// merit's clock has no leap seconds, and `10:00:60` is no time at all.
 pub fn parse_instant(s: &str) -> Result<Instant, String> {
-    DateTime::parse_from_rfc3339(s).map_err(|e| {
+    use chrono::Timelike as _;
+    let parsed = DateTime::parse_from_rfc3339(s);
+    if let Ok(t) = &parsed {
+        if t.nanosecond() >= 1_000_000_000 {
+            return Err(format!(
+                "`{s}` has a 60th second (a leap second); merit counts time without leap seconds: write the second before it"
+            ));
+        }
+    }
+    parsed.map_err(|e| {
         if NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").is_ok()
             || NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
         {

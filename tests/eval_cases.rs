@@ -644,6 +644,15 @@ fn budget_partial_award_and_minimum_payout_net_of_clawbacks() {
 }
 
 #[test]
+fn a_deadline_in_the_spring_forward_gap_moves_to_the_first_valid_instant() {
+    let l = case("deadline-in-dst-gap");
+    // 02:30 on 2025-03-09 does not exist in New York: the deadline is 03:00 EDT, inclusive.
+    assert_eq!(at(&l, "G1/referrer"), "100.00 USD | payable");
+    assert!(l.lines.iter().all(|x| x.record_id != "G2"), "one second late");
+    assert_eq!(l.summary.lapsed, 1);
+}
+
+#[test]
 fn a_milestone_bonus_may_fall_after_the_effective_dates() {
     let l = case("milestone-bonus-after-effective-to");
     // Created in June, won in July: paid double. Won in June: single. Created in July: not

@@ -198,7 +198,7 @@ fn known_mistake(expected: &str, found: &str, word: &str) -> Option<String> {
     } else if expected.contains("amount such as") {
         "an amount names its currency: `100000 USD`".into()
     } else if expected == "a name" && KEYWORDS.contains(&word) {
-        format!("`{word}` is a word of the language; pick another name, such as `{word}_date`")
+        format!("`{word}` is a word of the language; pick another name, such as `my_{word}`")
     } else if word.len() == 3 && word.chars().all(|c| c.is_ascii_lowercase()) {
         format!(
             "currency codes are written in capitals: `{}`",

@@ -233,9 +233,10 @@ pub fn evaluate_lines(
                     failed = acc.absorb(out);
                 }
             }
+            // A panic on the reader is a bug: carried to `main`, which reports it (exit 70).
             let read = reader
                 .join()
-                .map_err(|_| std::io::Error::other("the reader thread failed"))?;
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
             failed?;
             acc.reader(read?);
             Ok(())

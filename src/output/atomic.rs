@@ -24,6 +24,16 @@ pub fn write_atomic_with(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "output".to_string());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // Removes the temporary file on every way out but success, a panic included.
+    struct Cleanup<'a>(&'a Path, bool);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            if !self.1 {
+                let _ = std::fs::remove_file(self.0);
+            }
+        }
+    }
+    let mut cleanup = Cleanup(&tmp, false);
     let result = (|| {
         let mut w = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
         write(&mut w)?;
@@ -31,13 +41,41 @@ pub fn write_atomic_with(
         f.sync_all()?;
         drop(f);
         std::fs::rename(&tmp, path)?;
+        cleanup.1 = true;
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.sync_all();
         }
         Ok(())
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    drop(cleanup);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_writing_leaves_the_old_file_and_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("merit-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        let path = dir.join("ledger.jsonl");
+        std::fs::write(&path, "old\n").unwrap_or_default();
+        let caught = std::panic::catch_unwind(|| {
+            write_atomic_with(&path, |w| {
+                w.write_all(b"half of the new")?;
+                panic!("a bug while writing");
+            })
+        });
+        assert!(caught.is_err());
+        let left: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(left, ["ledger.jsonl"]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "old\n");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

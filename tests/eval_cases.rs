@@ -644,11 +644,36 @@ fn budget_partial_award_and_minimum_payout_net_of_clawbacks() {
 }
 
 #[test]
+fn event_functions_look_at_the_window_and_up_to_the_as_of_date() {
+    let l = case("event-aggregates");
+    // A1's window is 03-10 09:00 to 05-09 09:00, both included: 100, 300, 200 (the payment
+    // before the anchor and the one a second after the deadline are outside).
+    assert_eq!(at(&l, "on_sum/A1/referrer"), "60.00 USD | payable");
+    assert_eq!(at(&l, "on_min/A1/referrer"), "1.00 USD | payable");
+    assert_eq!(at(&l, "on_max/A1/referrer"), "3.00 USD | payable");
+    assert_eq!(at(&l, "on_first/A1/referrer"), "2.00 USD | payable");
+    assert_eq!(at(&l, "on_latest/A1/referrer"), "6.00 USD | payable");
+    // A2: the 07-05 payment is after the as-of date, so one payment only: no `on_sum`
+    // (count 1), and it is the first, the latest, the smallest and the largest.
+    assert!(l
+        .lines
+        .iter()
+        .all(|x| x.id.as_str() != "aggregates@1/on_sum/A2/referrer"));
+    assert_eq!(at(&l, "on_min/A2/referrer"), "4.00 USD | payable");
+    assert_eq!(at(&l, "on_max/A2/referrer"), "4.00 USD | payable");
+    assert_eq!(at(&l, "on_first/A2/referrer"), "8.00 USD | payable");
+    assert_eq!(at(&l, "on_latest/A2/referrer"), "12.00 USD | payable");
+}
+
+#[test]
 fn a_deadline_in_the_spring_forward_gap_moves_to_the_first_valid_instant() {
     let l = case("deadline-in-dst-gap");
     // 02:30 on 2025-03-09 does not exist in New York: the deadline is 03:00 EDT, inclusive.
     assert_eq!(at(&l, "G1/referrer"), "100.00 USD | payable");
-    assert!(l.lines.iter().all(|x| x.record_id != "G2"), "one second late");
+    assert!(
+        l.lines.iter().all(|x| x.record_id != "G2"),
+        "one second late"
+    );
     assert_eq!(l.summary.lapsed, 1);
 }
 

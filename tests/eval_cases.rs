@@ -644,6 +644,37 @@ fn budget_partial_award_and_minimum_payout_net_of_clawbacks() {
 }
 
 #[test]
+fn seats_country_table_exclusions_and_business_days() {
+    let l = case("seats-table-exclusions");
+    // 4 seats x 12.50; 20 seats x 12.50 = 250 cut to the per-line maximum of 100.
+    assert_eq!(at(&l, "per_seat/S1/referrer"), "50.00 USD | payable");
+    assert_eq!(at(&l, "per_seat/S2/referrer"), "100.00 USD | payable");
+    assert_eq!(
+        fact(line(&l, "per_seat/S2/referrer"), "uncapped"),
+        Some("250.00")
+    );
+    // The country table pays in each row's currency; FR takes `else`.
+    assert_eq!(at(&l, "country_bounty/S1/referrer"), "50.00 EUR | payable");
+    assert_eq!(at(&l, "country_bounty/S2/referrer"), "40.00 GBP | payable");
+    assert_eq!(at(&l, "country_bounty/S3/referrer"), "60.00 USD | payable");
+    // N2 was referred twice: `cap 1 per referee` leaves the second bounty capped.
+    assert_eq!(at(&l, "country_bounty/S7/referrer"), "0.00 GBP | capped");
+    // 5 business days: Friday 03-07 -> Friday 03-14; Monday 03-10 -> Monday 03-17.
+    let payable = |k: &str| line(&l, k).payable_on.to_string();
+    assert_eq!(payable("per_seat/S1/referrer"), "2025-03-14");
+    assert_eq!(payable("per_seat/S2/referrer"), "2025-03-17");
+    // S4 refers themself, S5's referee is on the exclusion list, S6 is tagged `test`.
+    for id in ["S4", "S5", "S6"] {
+        assert!(
+            l.lines.iter().all(|x| x.record_id != id),
+            "{id} earned a line"
+        );
+    }
+    assert_eq!(l.summary.rejected, 2);
+    assert_eq!(l.summary.not_eligible, 1);
+}
+
+#[test]
 fn event_functions_look_at_the_window_and_up_to_the_as_of_date() {
     let l = case("event-aggregates");
     // A1's window is 03-10 09:00 to 05-09 09:00, both included: 100, 300, 200 (the payment

@@ -107,13 +107,11 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> S
     out
 }
 
-/// One CSV field, quoted per RFC 4180 when needed.
+/// One CSV field (see [`crate::output::csv::write_cell`]).
 pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    let mut out = Vec::new();
+    crate::output::csv::write_cell(s, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// CSV text: a header row, then the rows.

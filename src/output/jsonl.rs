@@ -154,13 +154,7 @@ pub fn write_csv_row(l: &Line, out: &mut Vec<u8>) {
         if i > 0 {
             out.push(b',');
         }
-        if c.contains([',', '"', '\n', '\r']) {
-            out.push(b'"');
-            out.extend_from_slice(c.replace('"', "\"\"").as_bytes());
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(c.as_bytes());
-        }
+        super::csv::write_cell(c, out);
     }
     out.push(b'\n');
 }

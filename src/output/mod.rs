@@ -3,7 +3,7 @@
 //! writer used by `--output`.
 
 mod atomic;
-mod csv;
+pub mod csv;
 pub mod jsonl;
 mod table;
 

@@ -349,8 +349,13 @@ fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
 // Properties
 // ---------------------------------------------------------------------------------------------
 
-/// Cases per property: enough to hit every rule many times, small enough for debug builds.
+/// Cases per property: a few thousand, enough to hit every rule many times; `PROPTEST_CASES`
+/// sets another number for every property (more for a long soak, fewer while editing).
 fn cases(n: u32) -> ProptestConfig {
+    let n = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n);
     ProptestConfig {
         cases: n,
         ..ProptestConfig::default()
@@ -358,7 +363,7 @@ fn cases(n: u32) -> ProptestConfig {
 }
 
 proptest! {
-    #![proptest_config(cases(200))]
+    #![proptest_config(cases(2000))]
 
     /// Input order never matters: shuffled lines give a byte-identical JSON ledger.
     #[test]
@@ -379,7 +384,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(cases(120))]
+    #![proptest_config(cases(1000))]
 
     /// The thread count never matters.
     #[test]
@@ -396,7 +401,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(cases(250))]
+    #![proptest_config(cases(2000))]
 
     /// Totals, caps, the budget, ids and clawbacks are consistent; two runs agree.
     #[test]
@@ -510,7 +515,7 @@ fn garbage() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(cases(400))]
+    #![proptest_config(cases(2000))]
 
     /// Garbage never panics: every line that is not a JSON object becomes a problem, and
     /// every record is still accounted for once.

@@ -144,19 +144,21 @@ fn program() -> impl Strategy<Value = String> {
         })
 }
 
+/// One record's parts: referrer, referee, creation day, deal (units, form), days to the win,
+/// days to a refund, and an oddity (1: a repeated id, 2: no created_at, 3: a text score).
+type RecordParts = (
+    u8,
+    u16,
+    i64,
+    Option<(u32, u8)>,
+    Option<i64>,
+    Option<i64>,
+    u8,
+);
+
 /// One record line: mostly valid, sometimes broken (a bad amount, a missing created_at, a
 /// duplicated id).
-fn record() -> impl Strategy<
-    Value = (
-        u8,
-        u16,
-        i64,
-        Option<(u32, u8)>,
-        Option<i64>,
-        Option<i64>,
-        u8,
-    ),
-> {
+fn record() -> impl Strategy<Value = RecordParts> {
     (
         0u8..5,
         0u16..40,
@@ -170,15 +172,7 @@ fn record() -> impl Strategy<
 
 fn record_line(
     n: usize,
-    (referrer, referee, created, deal, won, refund, odd): (
-        u8,
-        u16,
-        i64,
-        Option<(u32, u8)>,
-        Option<i64>,
-        Option<i64>,
-        u8,
-    ),
+    (referrer, referee, created, deal, won, refund, odd): RecordParts,
 ) -> String {
     let day = |d: i64, h: u32| {
         (NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default()

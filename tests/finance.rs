@@ -341,6 +341,41 @@ fn simulate_compares_scenarios() {
     insta::assert_snapshot!("simulate_csv", csv.1);
 }
 
+#[test]
+fn simulate_csv_has_rows_for_points_programs() {
+    let out = merit(&[
+        "simulate",
+        "rules-examples/advocates.rules",
+        "--records",
+        "rules-examples/advocates.jsonl",
+        "--scenarios",
+        &format!("{CASES}/advocates-scenarios.json"),
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.0, 0, "{}", out.2);
+    let rows: Vec<&str> = out.1.lines().skip(1).collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("as written,,points,3400,")),
+        "{}",
+        out.1
+    );
+    assert!(
+        rows.iter().any(|r| r.starts_with("longer calls,")),
+        "{}",
+        out.1
+    );
+    let width = out.1.lines().next().map(|h| h.split(',').count());
+    assert!(
+        rows.iter().all(|r| Some(r.split(',').count()) == width),
+        "{}",
+        out.1
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Diff and the CI gate
 // ---------------------------------------------------------------------------------------------

@@ -183,6 +183,18 @@ pub fn render(
                     ]);
                     rows.push(row);
                 }
+                // Points, discounts and perks: their unit in the currency column, the owed
+                // quantity, and nothing else (they have no money figures).
+                for (unit, q) in &r.quantities {
+                    let mut row = vec![
+                        r.name.clone(),
+                        set.clone(),
+                        unit.clone(),
+                        q.normalize().to_string(),
+                    ];
+                    row.resize(header.len(), String::new());
+                    rows.push(row);
+                }
             }
             csv(&header, &rows)
         }

@@ -19,6 +19,10 @@ use std::str::FromStr;
 
 const CASES: &str = "tests/cases/finance";
 
+fn path_of(rel: &str) -> String {
+    format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
 fn path(name: &str) -> String {
     format!("{}/{CASES}/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -841,6 +845,47 @@ fn already_paid_refuses_records_that_cannot_be_judged() {
 // ---------------------------------------------------------------------------------------------
 // Report
 // ---------------------------------------------------------------------------------------------
+
+#[test]
+fn report_totals_of_points_equal_the_ledger() {
+    let text = std::fs::read_to_string(path_of("rules-examples/advocates.rules")).expect("example");
+    let loaded = load("advocates.rules", &text).expect("clean");
+    let records =
+        std::fs::read_to_string(path_of("rules-examples/advocates.jsonl")).expect("records");
+    let l = evaluate_str(
+        &loaded.program,
+        &records,
+        &Options::as_of(date("2025-12-31")),
+    )
+    .expect("evaluates")
+    .ledger;
+    let r = report(&l, Some(l.summary.records), &[], 10);
+    let owed = r.quantities.clone();
+    assert_eq!(
+        owed.get("points").map(|d| d.to_string()),
+        Some("3400".into())
+    );
+    for group in ["rule", "recipient", "month", "quarter"] {
+        let mut sums: BTreeMap<String, Decimal> = BTreeMap::new();
+        for t in r.quantity_totals.iter().filter(|t| t.group == group) {
+            *sums.entry(t.unit.clone()).or_default() += t.amount;
+        }
+        assert_eq!(sums, owed, "{group}");
+    }
+    // By status counts every line: owed ones plus the forfeited 500.
+    let statuses: Decimal = r
+        .quantity_totals
+        .iter()
+        .filter(|t| t.group == "status" && t.unit == "points")
+        .map(|t| t.amount)
+        .sum();
+    assert_eq!(statuses.to_string(), "3900");
+    let csv = render(&r, ReportFormat::Csv);
+    assert!(
+        csv.contains("\nrecipient,referrer:A-1,points,1950,8,"),
+        "{csv}"
+    );
+}
 
 #[test]
 fn report_totals_equal_the_ledger() {

@@ -7,6 +7,7 @@
 
 pub mod diff;
 pub mod metrics;
+pub mod quantities;
 pub mod report;
 pub mod simulate;
 pub mod terms;

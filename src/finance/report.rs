@@ -89,6 +89,8 @@ pub struct Report {
     pub totals: Vec<GroupTotal>,
     /// Owed non-money rewards.
     pub quantities: BTreeMap<String, Decimal>,
+    /// Non-money rewards by status, rule, recipient, month and quarter.
+    pub quantity_totals: Vec<super::quantities::QuantityTotal>,
     /// Top referrers per currency.
     pub leaders: Vec<Leader>,
     /// The funnel, widest step first.
@@ -234,6 +236,7 @@ pub fn report(ledger: &Ledger, records: Option<u64>, budgets: &[Money], top: usi
         lines: lines.len() as u64,
         totals,
         quantities: owed_quantities(lines),
+        quantity_totals: super::quantities::totals(lines),
         leaders: leaders(lines, top),
         funnel: funnel(lines, records),
         funnel_exact: false,
@@ -405,6 +408,7 @@ fn render_text(r: &Report) -> String {
         for (u, q) in &r.quantities {
             out.push_str(&format!("  {u}: {}\n", q.normalize()));
         }
+        out.push_str(&super::quantities::render_text(&r.quantity_totals));
     }
     if !r.stats.is_empty() {
         out.push_str("\nCost per acquired customer\n");
@@ -542,6 +546,10 @@ fn render_csv(r: &Report) -> String {
             String::new(),
         ]));
     }
+    rows.extend(super::quantities::csv_rows(
+        &r.quantity_totals,
+        header.len(),
+    ));
     for c in &r.stats {
         rows.push(row([
             "cost_per_referral".into(),
@@ -604,6 +612,7 @@ fn render_json(r: &Report) -> String {
         "quantities": r.quantities.iter()
             .map(|(k, v)| (k.clone(), json!(v.normalize().to_string())))
             .collect::<serde_json::Map<_, _>>(),
+        "quantity_totals": super::quantities::json(&r.quantity_totals),
         "cost": r.stats.iter().map(|c| json!({
             "currency": c.currency.to_string(),
             "owed": fmt_dec(c.owed, c.scale),

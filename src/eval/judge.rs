@@ -408,10 +408,27 @@ fn milestones(
                                 m.name,
                                 at.to_rfc3339()
                             ),
-                            (None, true) => format!(
-                                "✗ milestone `{}` lapsed: no `{kind}` event in time{window}",
-                                m.name
-                            ),
+                            (None, true) => {
+                                // Name the events of that kind that missed the window.
+                                let missed: Vec<String> = rec
+                                    .events
+                                    .iter()
+                                    .filter(|e| e.kind == m.kind)
+                                    .map(|e| {
+                                        let when = if e.at < start { "before the start" } else if deadline.is_some_and(|d| e.at > d) { "after the deadline" } else { "filtered out by `where`" };
+                                        format!("{} ({when})", e.at.to_rfc3339())
+                                    })
+                                    .collect();
+                                let seen = if missed.is_empty() {
+                                    format!("; the record has no `{kind}` event")
+                                } else {
+                                    format!("; `{kind}` at {}", missed.join(", "))
+                                };
+                                format!(
+                                    "✗ milestone `{}` lapsed: no `{kind}` event in time{window}{seen}",
+                                    m.name
+                                )
+                            }
                             (None, false) => {
                                 format!("… milestone `{}` not reached yet{window}", m.name)
                             }

@@ -227,6 +227,19 @@ fn work_limits_name_the_limit_the_record_and_the_rule() {
             "--max-events",
         ],
     );
+    // Looking at three events for the milestone passes a limit of two steps.
+    records_case_with(
+        "max-record-work",
+        &["--max-record-work", "2"],
+        events.as_bytes(),
+        1,
+        &[
+            "record E1",
+            "milestone",
+            "more evaluation steps than the limit",
+            "--max-record-work",
+        ],
+    );
     // The benchmark program gives each qualifying record two lines.
     records_case_with(
         "max-record-lines",

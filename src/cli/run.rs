@@ -49,6 +49,10 @@ pub struct RunArgs {
     /// Most reward lines one run may compute (more: the run stops, exit 2, nothing written).
     #[arg(long, default_value_t = crate::records::RecordLimits::default().max_run_lines)]
     pub max_run_lines: u64,
+    /// Most evaluation steps for one record: each event a milestone or an event function looks
+    /// at is one (more: a record problem naming the rule).
+    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_record_work)]
+    pub max_record_work: u64,
     /// Override a declared `param` for this run (repeatable): `--set min_health=75`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -220,6 +224,7 @@ pub fn run(args: RunArgs) -> i32 {
     opts.limits.max_events = args.max_events;
     opts.limits.max_record_lines = args.max_record_lines;
     opts.limits.max_run_lines = args.max_run_lines;
+    opts.limits.max_record_work = args.max_record_work;
     let line_format = match args.format {
         Some(Format::Jsonl) => Some(LineFormat::Jsonl),
         Some(Format::Csv) => Some(LineFormat::Csv),

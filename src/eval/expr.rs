@@ -22,6 +22,20 @@ pub struct EvalError {
     pub message: String,
 }
 
+/// Takes `n` evaluation steps from the record's allowance ([`Record::work_left`]).
+pub(crate) fn charge(record: &Record, n: usize) -> Result<(), EvalError> {
+    let left = record.work_left.get();
+    let n = u64::try_from(n).unwrap_or(u64::MAX);
+    if n > left {
+        return Err(EvalError::new(
+            Some("events".into()),
+            "the record needs more evaluation steps than the limit per record (merit run --max-record-work)",
+        ));
+    }
+    record.work_left.set(left - n);
+    Ok(())
+}
+
 impl EvalError {
     pub(crate) fn new(field: Option<String>, message: impl Into<String>) -> EvalError {
         EvalError {
@@ -258,6 +272,7 @@ impl Ctx<'_> {
                     }
                     None => (None, None),
                 };
+                charge(self.record, self.record.events.len())?;
                 let events = self.record.events.iter().filter(|e| {
                     e.kind == *kind
                         && from.is_none_or(|f| e.at >= f)

@@ -120,6 +120,7 @@ pub(crate) fn judge(
             ),
         });
     }
+    rec.work_left.set(opts.limits.max_record_work);
     // Events after the as-of date have not happened yet.
     rec.events.retain(|e| e.at <= as_of_end);
     let created_at = rec.created_at().ok_or_else(|| RecordProblem {
@@ -357,6 +358,7 @@ fn milestones(
                         .map(|d| d.as_ref().and_then(|r| r.hits.first().map(|(t, _)| *t)))
                         .collect();
                     let mut hits = Vec::new();
+                    super::expr::charge(rec, rec.events.len())?;
                     for (ei, ev) in rec.events.iter().enumerate() {
                         if ev.kind != m.kind || ev.at < start || deadline.is_some_and(|d| ev.at > d)
                         {

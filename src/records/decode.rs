@@ -208,6 +208,7 @@ pub(super) fn decode_with(
         line,
         fields,
         events,
+        work_left: std::cell::Cell::new(u64::MAX),
     })
 }
 

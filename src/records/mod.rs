@@ -25,6 +25,9 @@ pub struct Record {
     pub fields: Vec<Option<Value>>,
     /// Events of declared kinds, in time order (ties keep input order).
     pub events: Vec<Event>,
+    /// Evaluation steps this record may still take (events looked at by milestones and event
+    /// functions); the evaluator sets it from [`RecordLimits::max_record_work`].
+    pub work_left: std::cell::Cell<u64>,
 }
 
 impl Record {
@@ -96,6 +99,9 @@ pub struct RecordLimits {
     pub max_record_lines: usize,
     /// Most reward lines one run may compute; more stops the run with an error.
     pub max_run_lines: u64,
+    /// Most evaluation steps for one record (each event a milestone or an event function
+    /// looks at is one); more is a record problem naming the rule.
+    pub max_record_work: u64,
 }
 
 impl Default for RecordLimits {
@@ -105,6 +111,7 @@ impl Default for RecordLimits {
             max_events: 10_000,
             max_record_lines: 10_000,
             max_run_lines: 1_000_000_000,
+            max_record_work: 10_000_000,
         }
     }
 }

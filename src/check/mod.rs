@@ -125,9 +125,39 @@ pub(crate) struct Checker<'a> {
     pub(crate) rates: Vec<RatesDef>,
     pub(crate) default_currency: Option<Currency>,
     pub(crate) lint_facts: LintFacts,
+    /// Each reward's currency when it is known before any record (a fixed amount, money
+    /// bands): the budget check needs the header, read after.
+    pub(crate) reward_currencies: Vec<(String, crate::source::Span, Currency)>,
 }
 
 impl<'a> Checker<'a> {
+    /// With budgets, a reward whose currency is known must have a budget in it: otherwise
+    /// every record it pays would be a record problem.
+    fn budget_currencies(&mut self, budgets: &[crate::money::Money]) {
+        if budgets.is_empty() {
+            return;
+        }
+        let have: Vec<String> = budgets.iter().map(|b| b.currency.to_string()).collect();
+        for (name, span, c) in std::mem::take(&mut self.reward_currencies) {
+            if budgets.iter().all(|b| b.currency != c) {
+                self.report(
+                    Diagnostic::new(
+                        Code::CurrencyMismatch,
+                        format!(
+                            "reward `{name}` pays in {c}, but the program's budget is in {}",
+                            have.join(", ")
+                        ),
+                        span,
+                    )
+                    .help(format!(
+                        "add `budget ... {c}` to the program block (one budget per currency), or pay in {}",
+                        have.join(" or ")
+                    )),
+                );
+            }
+        }
+    }
+
     fn new(sources: &'a SourceMap) -> Checker<'a> {
         Checker {
             sources,
@@ -146,6 +176,7 @@ impl<'a> Checker<'a> {
             milestone_ast: Vec::new(),
             rates: Vec::new(),
             default_currency: None,
+            reward_currencies: Vec::new(),
             lint_facts: LintFacts::default(),
         }
     }
@@ -183,6 +214,9 @@ impl<'a> Checker<'a> {
         self.milestones();
         let rewards = self.rewards(items);
         // Without a usable header the program is rejected anyway; lints still run on the rest.
+        if let Some(h) = &header {
+            self.budget_currencies(&h.budgets);
+        }
         let header = header.unwrap_or_else(|| HeaderInfo {
             name: String::new(),
             version: String::new(),

@@ -280,7 +280,8 @@ impl<'a> Checker<'a> {
         }
         ok &= self.reward_amounts(&r.name.text, r.span, &amount, currency, &bonuses, &caps);
         if let (Some(c), true) = (currency, kind.is_money()) {
-            self.reward_currencies.push((r.name.text.clone(), r.name.span, c));
+            self.reward_currencies
+                .push((r.name.text.clone(), r.name.span, c));
         }
         // With an unknown milestone or recipient the program is already rejected; the reward is
         // still returned (with placeholders) so the lints can look at its tiers and caps.

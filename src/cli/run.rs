@@ -243,14 +243,7 @@ pub fn run(args: RunArgs) -> i32 {
     eprintln!("merit: evaluating as of {as_of}");
     let evaluation = match evaluate(&program, input, &opts) {
         Ok(e) => e,
-        Err(e) => {
-            if e.kind() == std::io::ErrorKind::InvalidInput {
-                eprintln!("error: {e}");
-            } else {
-                eprintln!("error: reading records: {e}");
-            }
-            return exit::USAGE;
-        }
+        Err(e) => return evaluation_failed(&e),
     };
     let ledger = evaluation.ledger;
     for p in &ledger.problems {
@@ -308,6 +301,16 @@ pub fn run(args: RunArgs) -> i32 {
     exit::OK
 }
 
+/// Reports an evaluation that could not run (a limit, missing rates, unreadable input).
+fn evaluation_failed(e: &std::io::Error) -> i32 {
+    if e.kind() == std::io::ErrorKind::InvalidInput {
+        eprintln!("error: {e}");
+    } else {
+        eprintln!("error: reading records: {e}");
+    }
+    exit::USAGE
+}
+
 /// `merit run` for line formats: lines are written as they come out of the sort, never all
 /// held in memory (see `eval::stream`).
 fn run_streamed(
@@ -334,14 +337,7 @@ fn run_streamed(
     };
     let streamed = match evaluate_lines(program, input, opts, format, &spill) {
         Ok(s) => s,
-        Err(e) => {
-            if e.kind() == std::io::ErrorKind::InvalidInput {
-                eprintln!("error: {e}");
-            } else {
-                eprintln!("error: reading records: {e}");
-            }
-            return exit::USAGE;
-        }
+        Err(e) => return evaluation_failed(&e),
     };
     for p in streamed.problems() {
         eprintln!("record problem: {p}");
@@ -383,14 +379,7 @@ pub fn explain(args: ExplainArgs) -> i32 {
     opts.explain = Some(args.id.clone());
     let evaluation = match evaluate(&program, input, &opts) {
         Ok(e) => e,
-        Err(e) => {
-            if e.kind() == std::io::ErrorKind::InvalidInput {
-                eprintln!("error: {e}");
-            } else {
-                eprintln!("error: reading records: {e}");
-            }
-            return exit::USAGE;
-        }
+        Err(e) => return evaluation_failed(&e),
     };
     let ledger = evaluation.ledger;
     let problems: Vec<_> = ledger

@@ -79,14 +79,7 @@ pub fn evaluate(
     input: impl BufRead,
     opts: &Options,
 ) -> std::io::Result<Evaluation> {
-    check_rates(program)?;
-    let as_of_end = end_of_day(opts.as_of, program.tz).ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "the as-of date is out of range",
-        )
-    })?;
-    let params: Vec<Value> = program.params.iter().map(|p| p.value.clone()).collect();
+    let (as_of_end, params) = prepare(program, opts)?;
     let decoder = Decoder::new(program);
     let work = Work {
         program,
@@ -176,6 +169,20 @@ fn run_lines_within(lines: u64, limits: &RecordLimits) -> std::io::Result<()> {
             limits.max_run_lines
         ),
     ))
+}
+
+/// What both evaluators need before the first record: the rates are there, the end of the
+/// as-of day in the program's zone, and the parameter values.
+fn prepare(program: &Program, opts: &Options) -> std::io::Result<(Instant, Vec<Value>)> {
+    check_rates(program)?;
+    let as_of_end = end_of_day(opts.as_of, program.tz).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the as-of date is out of range",
+        )
+    })?;
+    let params = program.params.iter().map(|p| p.value.clone()).collect();
+    Ok((as_of_end, params))
 }
 
 /// Refuses to run a program whose exchange rates were not supplied.

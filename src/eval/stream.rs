@@ -24,7 +24,7 @@ use crate::output::jsonl;
 use crate::program::Program;
 use crate::records::blocks::{self, Block, Start, BLOCK_BYTES};
 use crate::records::{decode_line, read_raw, Decoder, RawRecord, RecordProblem};
-use crate::time::{end_of_day, Instant};
+use crate::time::Instant;
 use crate::value::Value;
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -151,14 +151,7 @@ pub fn evaluate_lines(
             "this program has a `duplicates by` rule or a `minimum payout`, which need every line before any is settled: evaluate it in memory (merit::evaluate)",
         ));
     }
-    super::check_rates(program)?;
-    let as_of_end = end_of_day(opts.as_of, program.tz).ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "the as-of date is out of range",
-        )
-    })?;
-    let params: Vec<Value> = program.params.iter().map(|p| p.value.clone()).collect();
+    let (as_of_end, params) = super::prepare(program, opts)?;
     let decoder = Decoder::new(program);
     let ctx = Ctx {
         program,

@@ -392,6 +392,24 @@ fn coverage_counts_every_branch_of_a_small_program() {
         "{text}"
     );
     assert_eq!(merit_in(&dir, &["test", "--threshold", "101"]).0, 2);
+    // JUnit carries the threshold as a test case of each program.
+    let (code, xml, _) = merit_in(&dir, &["test", "--threshold", "64", "--format", "junit"]);
+    assert_eq!(code, 1, "{xml}");
+    check_xml(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    assert!(
+        xml.contains("<testsuite name=\"coverage threshold 64%\" tests=\"1\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("coverage 7/11 (63.6%) is below the threshold of 64%"),
+        "{xml}"
+    );
+    let (code, xml, _) = merit_in(&dir, &["test", "--threshold", "63", "--format", "junit"]);
+    assert_eq!(code, 0, "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"coverage\" name=\"./tiny.rules\"/>"),
+        "{xml}"
+    );
 }
 
 #[test]

@@ -30,13 +30,20 @@ pub fn escape(s: &str) -> String {
 /// The report as a JUnit XML document.
 pub fn render_junit(report: &Report) -> String {
     let c = report.counts();
+    // With a threshold, each program's coverage is a test case of its own, failed below it.
+    let thresholds: Vec<(&super::coverage::ProgramCoverage, bool)> =
+        match (report.threshold, &report.coverage) {
+            (Some(t), Some(cov)) => cov.iter().map(|p| (p, p.meets(t))).collect(),
+            _ => Vec::new(),
+        };
+    let below = thresholds.iter().filter(|(_, ok)| !ok).count();
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"merit test\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
-        c.tests + c.bad_files,
-        c.failed,
+        c.tests + c.bad_files + thresholds.len(),
+        c.failed + below,
         c.errors + c.bad_files
     );
     for f in &report.files {
@@ -129,6 +136,36 @@ pub fn render_junit(report: &Report) -> String {
                     );
                     let _ = writeln!(out, "    </testcase>");
                 }
+            }
+        }
+        let _ = writeln!(out, "  </testsuite>");
+    }
+    if let (Some(t), false) = (report.threshold, thresholds.is_empty()) {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"coverage threshold {t}%\" tests=\"{}\" failures=\"{below}\" errors=\"0\" skipped=\"0\">",
+            thresholds.len()
+        );
+        for (p, ok) in &thresholds {
+            let open = format!(
+                "    <testcase classname=\"coverage\" name=\"{}\"",
+                escape(&p.program)
+            );
+            if *ok {
+                let _ = writeln!(out, "{open}/>");
+            } else {
+                let message = format!(
+                    "coverage {}/{} ({}%) is below the threshold of {t}%",
+                    p.covered, p.total, p.percent
+                );
+                let _ = writeln!(out, "{open}>");
+                let _ = writeln!(
+                    out,
+                    "      <failure message=\"{}\" type=\"coverage\">{}</failure>",
+                    escape(&message),
+                    escape(&message)
+                );
+                let _ = writeln!(out, "    </testcase>");
             }
         }
         let _ = writeln!(out, "  </testsuite>");

@@ -59,8 +59,9 @@ pub struct Event {
     pub attrs: Vec<Option<Value>>,
 }
 
-/// A record that cannot be judged.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// A record that cannot be judged. Problems sort by line, record id, field (numbers in a
+/// field compared as numbers: `events[9]` before `events[10]`) and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordProblem {
     /// 1-based line number.
     pub line: u64,
@@ -70,6 +71,44 @@ pub struct RecordProblem {
     pub field: Option<String>,
     /// What is wrong.
     pub message: String,
+}
+
+impl Ord for RecordProblem {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let field = |p: &RecordProblem| p.field.as_deref().map(natural_key);
+        (self.line, &self.record_id)
+            .cmp(&(other.line, &other.record_id))
+            .then_with(|| field(self).cmp(&field(other)))
+            .then_with(|| self.field.cmp(&other.field))
+            .then_with(|| self.message.cmp(&other.message))
+    }
+}
+
+impl PartialOrd for RecordProblem {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A field path as text runs and numbers, so that `events[9]` sorts before `events[10]`.
+fn natural_key(s: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut n = u64::from(c as u8 - b'0');
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n.saturating_mul(10).saturating_add(u64::from(d));
+                chars.next();
+            }
+            out.push((std::mem::take(&mut text), n));
+        } else {
+            text.push(c);
+        }
+    }
+    out.push((text, 0));
+    out
 }
 
 impl std::fmt::Display for RecordProblem {
@@ -282,5 +321,37 @@ fn split_array(
             field: None,
             message: format!("the JSON array is malformed: {e}"),
         })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecordProblem;
+
+    #[test]
+    fn problems_sort_numbers_in_fields_as_numbers() {
+        let p = |field: &str| RecordProblem {
+            line: 1,
+            record_id: Some("R1".into()),
+            field: Some(field.into()),
+            message: "bad".into(),
+        };
+        let mut v = [
+            p("events[100].at"),
+            p("events[9].at"),
+            p("events[10].at"),
+            p("deal.amount"),
+        ];
+        v.sort();
+        let fields: Vec<&str> = v.iter().filter_map(|x| x.field.as_deref()).collect();
+        assert_eq!(
+            fields,
+            [
+                "deal.amount",
+                "events[9].at",
+                "events[10].at",
+                "events[100].at"
+            ]
+        );
     }
 }

@@ -136,3 +136,35 @@ fn output_is_identical_for_any_thread_count() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("7"));
 }
+
+#[test]
+fn gen_writes_the_same_bytes_for_the_same_seed_whole_or_not_at_all() {
+    let dir = std::env::temp_dir().join(format!("merit-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("w.jsonl");
+    let args = |seed: &str| -> Vec<String> {
+        ["gen", "--count", "50", "--seed", seed, "--output"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([file.display().to_string()])
+            .collect()
+    };
+    assert_eq!(merit(&args("7")).0, 0);
+    let first = std::fs::read(&file).expect("written");
+    assert_eq!(first.iter().filter(|&&b| b == b'\n').count(), 50);
+    assert_eq!(merit(&args("7")).0, 0);
+    assert_eq!(std::fs::read(&file).expect("written"), first);
+    assert_eq!(merit(&args("8")).0, 0);
+    assert_ne!(std::fs::read(&file).expect("written"), first);
+    // Standard output gives the same bytes as the file.
+    let (code, out, _) = merit(&["gen", "--count", "50", "--seed", "7"].map(String::from));
+    assert_eq!(code, 0);
+    assert_eq!(out.as_bytes(), first.as_slice());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "temporary files left: {left:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

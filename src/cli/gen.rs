@@ -26,10 +26,9 @@ pub fn run(args: GenArgs) -> i32 {
         referrers: args.referrers,
     };
     let result = match &args.output {
-        Some(p) => std::fs::File::create(p).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            crate::gen::generate_with(&shape, args.seed, args.count, &mut w)?;
-            w.flush()
+        // Atomically, like every file merit writes: the old file or the whole new one.
+        Some(p) => crate::output::write_atomic_with(p, |w| {
+            crate::gen::generate_with(&shape, args.seed, args.count, w)
         }),
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());

@@ -946,6 +946,12 @@ fn report_from_a_ledger_file_equals_report_from_the_run() {
         .collect();
     assert_eq!(f, [("demo".to_string(), 6), ("won".to_string(), 5)]);
     assert_eq!(direct.funnel[1].median_days, Some(d("49")));
+    // Conversion from the demo to the win: 5 of 6.
+    assert_eq!(direct.funnel[0].of_previous, None);
+    assert_eq!(
+        direct.funnel[1].of_previous.map(|p| p.round_dp(2)),
+        Some(d("83.33"))
+    );
 }
 
 #[test]

@@ -68,6 +68,8 @@ pub struct FunnelStep {
     pub of_records: Option<Decimal>,
     /// Percent of the widest step.
     pub of_first: Option<Decimal>,
+    /// Percent of the step before it: the conversion from one milestone to the next.
+    pub of_previous: Option<Decimal>,
     /// Median days since the previous step, over referrals that reached both.
     pub median_days: Option<Decimal>,
 }
@@ -142,6 +144,7 @@ pub fn with_reached(
                 referrals: b.hit,
                 of_records: None,
                 of_first: None,
+                of_previous: None,
                 median_days: None,
             }),
         }
@@ -156,6 +159,16 @@ pub fn with_reached(
     for s in &mut report.funnel {
         s.of_records = records.and_then(|r| pct(s.referrals, r));
         s.of_first = pct(s.referrals, widest);
+    }
+    step_conversion(&mut report.funnel);
+}
+
+/// Each step as a percentage of the one before it (none for the first).
+fn step_conversion(steps: &mut [FunnelStep]) {
+    let mut prev: Option<u64> = None;
+    for s in steps {
+        s.of_previous = prev.and_then(|p| pct(s.referrals, p));
+        prev = Some(s.referrals);
     }
 }
 
@@ -324,10 +337,12 @@ fn funnel(lines: &[Line], records: Option<u64>) -> Vec<FunnelStep> {
             referrals: n,
             of_records: records.and_then(|r| pct(n, r)),
             of_first: pct(n, widest),
+            of_previous: None,
             median_days,
         });
         prev = Some(recs);
     }
+    step_conversion(&mut out);
     out
 }
 
@@ -488,6 +503,9 @@ fn render_text(r: &Report) -> String {
                     s.of_first
                         .map(|p| format!("{}%", fmt_dec(p, 1)))
                         .unwrap_or_else(|| "-".into()),
+                    s.of_previous
+                        .map(|p| format!("{}%", fmt_dec(p, 1)))
+                        .unwrap_or_else(|| "-".into()),
                     s.median_days
                         .map(|d| fmt_dec(d, 1))
                         .unwrap_or_else(|| "-".into()),
@@ -499,9 +517,10 @@ fn render_text(r: &Report) -> String {
             "referrals",
             "of records",
             "of widest step",
+            "of previous step",
             "median days from previous",
         ];
-        out.push_str(&indent(table(&h, &rows, &[1, 2, 3, 4])));
+        out.push_str(&indent(table(&h, &rows, &[1, 2, 3, 4, 5])));
     }
     out
 }
@@ -636,6 +655,7 @@ fn render_json(r: &Report) -> String {
             "referrals": s.referrals,
             "percent_of_records": s.of_records.map(|p| fmt_dec(p, 2)),
             "percent_of_widest": s.of_first.map(|p| fmt_dec(p, 2)),
+            "percent_of_previous": s.of_previous.map(|p| fmt_dec(p, 2)),
             "median_days_from_previous": s.median_days.map(|d| fmt_dec(d, 2)),
         })).collect::<Vec<_>>(),
     }))

@@ -333,6 +333,26 @@ pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, Scena
     Ok(out)
 }
 
+/// Warnings about override values that would be warned about if written in the program:
+/// a rate above 100% (M2006). `program` is the program with the overrides applied.
+pub fn override_warnings(program: &Program, overrides: &[Override]) -> Vec<String> {
+    let mut out = Vec::new();
+    for o in overrides {
+        let Some(p) = program.param(&o.name).and_then(|i| program.params.get(i)) else {
+            continue;
+        };
+        if let Value::Percent(r) = p.value {
+            if r > rust_decimal::Decimal::ONE_HUNDRED {
+                out.push(format!(
+                    "warning[M2006]: --set {}={}: a rate above 100% pays more than the amount it is a rate of",
+                    o.name, o.value
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Parses `--set` arguments.
 pub fn parse_overrides<S: AsRef<str>>(args: &[S]) -> Result<Vec<Override>, ScenarioError> {
     args.iter().map(|a| Override::parse(a.as_ref())).collect()

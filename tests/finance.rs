@@ -346,6 +346,42 @@ fn simulate_compares_scenarios() {
 }
 
 #[test]
+fn an_override_above_100_percent_is_warned_about_like_in_the_program() {
+    let out = merit(&[
+        "run",
+        &format!("{CASES}/v1.rules"),
+        "--records",
+        &format!("{CASES}/records.jsonl"),
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+        "--set",
+        "mid_rate=300%",
+    ]);
+    assert_eq!(out.0, 0, "{}", out.2);
+    assert!(
+        out.2
+            .contains("warning[M2006]: --set mid_rate=300%: a rate above 100%"),
+        "{}",
+        out.2
+    );
+    let fine = merit(&[
+        "run",
+        &format!("{CASES}/v1.rules"),
+        "--records",
+        &format!("{CASES}/records.jsonl"),
+        "--as-of",
+        "2025-06-30",
+        "--format",
+        "json",
+        "--set",
+        "mid_rate=3%",
+    ]);
+    assert!(!fine.2.contains("M2006"), "{}", fine.2);
+}
+
+#[test]
 fn simulate_csv_has_rows_for_points_programs() {
     let out = merit(&[
         "simulate",

@@ -291,6 +291,7 @@ pub fn diff(a: DiffArgs) -> i32 {
                     eprintln!("error: {which} scenario: {e}");
                     exit::USAGE
                 })?;
+                super::warn_overrides(&p, &sets);
                 Ok(Loaded {
                     program: p,
                     parsed: old.parsed.clone(),
@@ -318,6 +319,7 @@ pub fn diff(a: DiffArgs) -> i32 {
                     eprintln!("error: --set: {e}");
                     exit::USAGE
                 })?;
+                super::warn_overrides(&p, &sets);
                 Loaded {
                     program: p,
                     parsed: old.parsed.clone(),
@@ -404,6 +406,7 @@ pub fn report(a: ReportArgs) -> i32 {
                     eprintln!("error: --set: {e}");
                     exit::USAGE
                 })?;
+                super::warn_overrides(&p, &sets);
                 let as_of = a.as_of.unwrap_or_else(super::today);
                 let mut opts = Options::as_of(as_of);
                 opts.threads = threads(None);

@@ -84,6 +84,16 @@ pub fn main() -> i32 {
     }
 }
 
+/// Prints the warnings the checker would give for override values (a rate above 100%).
+pub(crate) fn warn_overrides(
+    program: &crate::program::Program,
+    overrides: &[crate::scenario::Override],
+) {
+    for w in crate::scenario::override_warnings(program, overrides) {
+        eprintln!("{w}");
+    }
+}
+
 /// Reads a file, or standard input for `-`.
 pub(crate) fn read_input(path: &PathBuf) -> std::io::Result<String> {
     if path.as_os_str() == "-" {

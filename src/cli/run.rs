@@ -145,6 +145,7 @@ fn program(
     })?;
     let shown: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
     eprintln!("merit: with {}", shown.join(" "));
+    super::warn_overrides(&program, &overrides);
     Ok(program)
 }
 

@@ -991,6 +991,23 @@ fn report_from_a_ledger_file_equals_report_from_the_run() {
 }
 
 #[test]
+fn a_report_from_json_lines_says_what_it_does_not_know() {
+    let dir = std::env::temp_dir().join(format!("merit-report-jsonl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("june.jsonl");
+    std::fs::write(&file, render_ledger(&june(), Format::Jsonl)).expect("write");
+    let out = merit(&["report", &file.display().to_string()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.0, 0, "{}", out.2);
+    assert!(
+        out.1
+            .starts_with("A ledger without its program or run date (JSON Lines)"),
+        "{}",
+        out.1
+    );
+}
+
+#[test]
 fn report_on_the_command_line() {
     let out = merit(&[
         "report",

@@ -101,7 +101,7 @@ pub struct DiffArgs {
 /// Arguments of `merit report`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// A ledger (JSON, from `merit run --format json`); or use `--program` and `--records`.
+    /// A ledger (JSON from `merit run --format json`, or JSON Lines; JSON Lines carry no program name or run date); or use `--program` and `--records`.
     pub ledger: Option<PathBuf>,
     /// Run this program first.
     #[arg(long, requires = "records", conflicts_with = "ledger")]

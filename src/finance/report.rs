@@ -375,10 +375,18 @@ fn render_text(r: &Report) -> String {
         .records
         .map(|n| format!("{n} records, "))
         .unwrap_or_default();
-    let mut out = format!(
-        "{} {}, as of {}: {records}{} rewarded referrals, {} lines\n",
-        r.program.0, r.program.1, r.as_of, r.rewarded, r.lines
-    );
+    // A ledger read from JSON Lines does not say its program or its date.
+    let mut out = if r.program.0.is_empty() {
+        format!(
+            "A ledger without its program or run date (JSON Lines), latest line earned {}: {records}{} rewarded referrals, {} lines\n",
+            r.as_of, r.rewarded, r.lines
+        )
+    } else {
+        format!(
+            "{} {}, as of {}: {records}{} rewarded referrals, {} lines\n",
+            r.program.0, r.program.1, r.as_of, r.rewarded, r.lines
+        )
+    };
     let titles = [
         ("currency", "Owed by currency"),
         ("status", "By status (every line)"),

@@ -292,6 +292,32 @@ fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
         .collect();
     prop_assert_eq!(&summary_owed, &owed);
     prop_assert_eq!(ledger.summary.lines, ledger.lines.len() as u64);
+    // The owed totals by rule and by recipient are the sums of the owed lines too.
+    type Groups = BTreeMap<(String, String), (Decimal, u64)>;
+    let (mut by_rule, mut by_recipient): (Groups, Groups) = Default::default();
+    for l in ledger.lines.iter().filter(|l| l.status.counts_as_owed()) {
+        let (Some((a, _)), Some(c)) = (l.amount, l.currency) else {
+            continue;
+        };
+        let who = format!("{}:{}", l.recipient.role, l.recipient.id);
+        for (m, key) in [(&mut by_rule, l.rule.clone()), (&mut by_recipient, who)] {
+            let e = m.entry((key, c.to_string())).or_default();
+            e.0 += a;
+            e.1 += 1;
+        }
+    }
+    let flat = |ts: &[merit::ledger::Total]| -> Groups {
+        ts.iter()
+            .map(|t| {
+                (
+                    (t.key.clone(), t.currency.to_string()),
+                    (t.amount.0, t.lines),
+                )
+            })
+            .collect()
+    };
+    prop_assert_eq!(flat(&ledger.summary.by_rule), by_rule);
+    prop_assert_eq!(flat(&ledger.summary.by_recipient), by_recipient);
     // The money cap: per referrer and quarter (New York), what `payout` commits stays within it.
     let cap = Decimal::from_str(PAYOUT_CAP).unwrap_or_default();
     let mut per_quarter: BTreeMap<(String, i32, u32), Decimal> = BTreeMap::new();

@@ -196,17 +196,8 @@ impl<'a> Scanner<'a> {
                 }
                 loop {
                     self.value(depth + 1)?;
-                    self.ws();
-                    match self.peek() {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if self.separator(b']')? {
+                        return Some(());
                     }
                 }
             }
@@ -226,17 +217,8 @@ impl<'a> Scanner<'a> {
                     self.eat(b':')?;
                     self.ws();
                     self.value(depth + 1)?;
-                    self.ws();
-                    match self.peek() {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b'}' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if self.separator(b'}')? {
+                        return Some(());
                     }
                 }
             }
@@ -305,17 +287,8 @@ impl<'a> Scanner<'a> {
                     }
                     _ => self.value(depth)?,
                 }
-                self.ws();
-                match self.peek() {
-                    b',' => {
-                        self.i += 1;
-                        self.ws();
-                    }
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.separator(b'}')? {
+                    break;
                 }
             }
         }
@@ -325,6 +298,24 @@ impl<'a> Scanner<'a> {
             }
         }
         Some(())
+    }
+
+    /// After an item of a list or object: `,` (more follow: false) or the closing byte (done:
+    /// true), with the white space around; anything else is not the plain case.
+    fn separator(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.peek() {
+            b',' => {
+                self.i += 1;
+                self.ws();
+                Some(false)
+            }
+            c if c == close => {
+                self.i += 1;
+                Some(true)
+            }
+            _ => None,
+        }
     }
 
     /// The `events` list: each event as its key and raw value pairs.
@@ -350,32 +341,14 @@ impl<'a> Scanner<'a> {
                     self.ws();
                     let v = self.raw_value(depth + 1)?;
                     ev.push((Cow::Borrowed(key), v));
-                    self.ws();
-                    match self.peek() {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b'}' => {
-                            self.i += 1;
-                            break;
-                        }
-                        _ => return None,
+                    if self.separator(b'}')? {
+                        break;
                     }
                 }
             }
             out.push(ev);
-            self.ws();
-            match self.peek() {
-                b',' => {
-                    self.i += 1;
-                    self.ws();
-                }
-                b']' => {
-                    self.i += 1;
-                    return Some(out);
-                }
-                _ => return None,
+            if self.separator(b']')? {
+                return Some(out);
             }
         }
     }

@@ -78,25 +78,8 @@ pub fn render(ledger: &Ledger) -> String {
             format_amount(t.amount.0, t.amount.1)
         );
     }
-    for t in &s.by_status {
-        let _ = writeln!(
-            out,
-            "  {} {}: {} ({} lines)",
-            t.key,
-            t.currency,
-            format_amount(t.amount.0, t.amount.1),
-            t.lines
-        );
-    }
-    for (unit, q) in &s.quantities {
-        let _ = writeln!(out, "owed {unit}: {q}");
-    }
-    for (title, totals) in [("by rule", &s.by_rule), ("by recipient", &s.by_recipient)] {
-        if totals.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "{title}:");
-        for t in totals {
+    let totals = |out: &mut String, ts: &[crate::ledger::Total]| {
+        for t in ts {
             let _ = writeln!(
                 out,
                 "  {} {}: {} ({} lines)",
@@ -105,6 +88,16 @@ pub fn render(ledger: &Ledger) -> String {
                 format_amount(t.amount.0, t.amount.1),
                 t.lines
             );
+        }
+    };
+    totals(&mut out, &s.by_status);
+    for (unit, q) in &s.quantities {
+        let _ = writeln!(out, "owed {unit}: {q}");
+    }
+    for (title, ts) in [("by rule", &s.by_rule), ("by recipient", &s.by_recipient)] {
+        if !ts.is_empty() {
+            let _ = writeln!(out, "{title}:");
+            totals(&mut out, ts);
         }
     }
     // With --keep-going, the records left out are listed here too, not only on stderr.

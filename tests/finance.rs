@@ -347,18 +347,21 @@ fn simulate_compares_scenarios() {
 
 #[test]
 fn an_override_above_100_percent_is_warned_about_like_in_the_program() {
-    let out = merit(&[
-        "run",
-        &format!("{CASES}/v1.rules"),
-        "--records",
-        &format!("{CASES}/records.jsonl"),
-        "--as-of",
-        "2025-06-30",
-        "--format",
-        "json",
-        "--set",
-        "mid_rate=300%",
-    ]);
+    let run_with = |set: &str| {
+        merit(&[
+            "run",
+            &format!("{CASES}/v1.rules"),
+            "--records",
+            &format!("{CASES}/records.jsonl"),
+            "--as-of",
+            "2025-06-30",
+            "--format",
+            "json",
+            "--set",
+            set,
+        ])
+    };
+    let out = run_with("mid_rate=300%");
     assert_eq!(out.0, 0, "{}", out.2);
     assert!(
         out.2
@@ -366,18 +369,7 @@ fn an_override_above_100_percent_is_warned_about_like_in_the_program() {
         "{}",
         out.2
     );
-    let fine = merit(&[
-        "run",
-        &format!("{CASES}/v1.rules"),
-        "--records",
-        &format!("{CASES}/records.jsonl"),
-        "--as-of",
-        "2025-06-30",
-        "--format",
-        "json",
-        "--set",
-        "mid_rate=3%",
-    ]);
+    let fine = run_with("mid_rate=3%");
     assert!(!fine.2.contains("M2006"), "{}", fine.2);
 }
 

@@ -149,29 +149,18 @@ pub(crate) fn build(
     // Bonuses.
     let mut value = base;
     let mut failed = false;
-    for (m, text) in &c.multipliers {
-        match crate::eval::expr::arith(
-            crate::syntax::ast::BinaryOp::Mul,
-            value.clone(),
-            Value::Number(*m),
-            tz,
-        ) {
-            Ok(v) => value = v,
-            Err(e) => {
-                problems.push(line_problem(&c, format!("{text}: {}", e.message)));
-                failed = true;
-            }
-        }
-        steps.push(text.clone());
-        facts.push("bonus", text.clone());
-    }
-    for (f, text) in &c.fixed {
-        match crate::eval::expr::arith(
-            crate::syntax::ast::BinaryOp::Add,
-            value.clone(),
-            f.clone(),
-            tz,
-        ) {
+    // Multipliers first, then fixed amounts, each as written.
+    let bonuses = c
+        .multipliers
+        .iter()
+        .map(|(m, text)| (crate::syntax::ast::BinaryOp::Mul, Value::Number(*m), text))
+        .chain(
+            c.fixed
+                .iter()
+                .map(|(f, text)| (crate::syntax::ast::BinaryOp::Add, f.clone(), text)),
+        );
+    for (op, operand, text) in bonuses {
+        match crate::eval::expr::arith(op, value.clone(), operand, tz) {
             Ok(v) => value = v,
             Err(e) => {
                 problems.push(line_problem(&c, format!("{text}: {}", e.message)));

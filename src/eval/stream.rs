@@ -461,21 +461,23 @@ impl Acc {
             k
         };
         // 2. A record whose local lines met a problem earns nothing (its other lines are left
-        // out when writing) and takes no part in the cross-record pass.
+        // out when writing).
         let mut skip = dups;
+        let mut local_bad = HashSet::new();
         for p in std::mem::take(&mut self.line_problems) {
             let Some(id) = p.record_id.as_deref().map(escaped) else {
                 continue;
             };
             if !skip.contains(&id) {
-                self.left_out.insert(id);
+                self.left_out.insert(id.clone());
+                local_bad.insert(id);
                 self.problems.push(p);
             }
         }
-        skip.extend(self.left_out.iter().cloned());
         // 3. The waiting candidates, in ledger order, with the cross-record state. As in
-        // memory (`finalize::settle`), a record found to be a problem here is left out and
-        // the pass made again without it.
+        // memory (`finalize::settle`), the first pass takes every record (so a record with a
+        // local problem has its cross-record problems reported too); a record found to be a
+        // problem is then left out and the pass made again without it.
         let mut cands = self.cands.finish();
         let corrupt = || {
             std::io::Error::new(
@@ -512,7 +514,9 @@ impl Acc {
                 }
             }
             out.absorb(built)?;
-            if found.is_empty() {
+            let redo = !local_bad.is_empty();
+            skip.extend(local_bad.drain());
+            if found.is_empty() && !redo {
                 break out.finish();
             }
             for p in found {

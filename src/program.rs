@@ -563,9 +563,45 @@ pub struct RewardDef {
     pub span: Span,
 }
 
+/// The parsed source a program was checked from, kept so that a scenario can check it again
+/// with other parameter values ([`crate::scenario::apply`]).
+#[derive(Clone, Default)]
+pub struct Origin(Option<std::sync::Arc<crate::syntax::Parsed>>);
+
+impl Origin {
+    /// Keeps a copy of `parsed`.
+    pub(crate) fn new(parsed: &crate::syntax::Parsed) -> Origin {
+        Origin(Some(std::sync::Arc::new(parsed.clone())))
+    }
+
+    /// The parsed source, when the program was made by the checker.
+    pub fn parsed(&self) -> Option<&crate::syntax::Parsed> {
+        self.0.as_deref()
+    }
+}
+
+/// Two origins are equal when they hold the same syntax trees.
+impl PartialEq for Origin {
+    fn eq(&self, other: &Origin) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a.modules == b.modules,
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Origin(..)")
+    }
+}
+
 /// A checked program, ready to evaluate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
+    /// The source it was checked from.
+    pub origin: Origin,
     /// Name.
     pub name: String,
     /// Version.

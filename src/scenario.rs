@@ -19,12 +19,13 @@
 use crate::diagnostics::did_you_mean;
 use crate::money::{Currency, Money};
 use crate::program::{ParamDef, Program};
-use crate::syntax::ast::{Item, Literal, LiteralKind};
+use crate::source::Span;
+use crate::syntax::ast::{Item, Literal, LiteralKind, MoneyLit, Name};
 use crate::syntax::{parse_with, SyntaxLimits};
 use crate::value::{Type, Value};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -292,18 +293,18 @@ pub fn override_value(param: &ParamDef, raw: &str) -> Result<Value, ScenarioErro
     Err(err)
 }
 
-/// The program with the overrides applied. Every override is checked; the first problem is
-/// returned.
-pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, ScenarioError> {
-    let mut out = program.clone();
-    let mut seen: Vec<&str> = Vec::new();
+/// The overrides as literals, by name, each checked against its parameter's declared type.
+fn literals(
+    program: &Program,
+    overrides: &[Override],
+) -> Result<BTreeMap<String, Literal>, ScenarioError> {
+    let mut out = BTreeMap::new();
     for o in overrides {
-        if seen.contains(&o.name.as_str()) {
+        if out.contains_key(&o.name) {
             return Err(ScenarioError::new(format!("`{}` is set twice", o.name))
                 .help("set each parameter once"));
         }
-        seen.push(&o.name);
-        let Some(i) = program.param(&o.name) else {
+        let Some(param) = program.param(&o.name).and_then(|i| program.params.get(i)) else {
             let names = program.params.iter().map(|p| p.name.as_str());
             let help = did_you_mean(&o.name, names).or_else(|| {
                 if program.params.is_empty() {
@@ -325,32 +326,119 @@ pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, Scena
                 help,
             });
         };
-        let Some(param) = out.params.get_mut(i) else {
-            continue;
+        let value = override_value(param, &o.value)?;
+        let Some(literal) = literal_of(&value) else {
+            return Err(ScenarioError::new(format!(
+                "`{}` cannot be given the value `{}`",
+                o.name, o.value
+            )));
         };
-        param.value = override_value(param, &o.value)?;
+        out.insert(o.name.clone(), literal);
     }
     Ok(out)
 }
 
-/// Warnings about override values that would be warned about if written in the program:
-/// a rate above 100% (M2006). `program` is the program with the overrides applied.
-pub fn override_warnings(program: &Program, overrides: &[Override]) -> Vec<String> {
-    let mut out = Vec::new();
-    for o in overrides {
-        let Some(p) = program.param(&o.name).and_then(|i| program.params.get(i)) else {
-            continue;
-        };
-        if let Value::Percent(r) = p.value {
-            if r > rust_decimal::Decimal::ONE_HUNDRED {
-                out.push(format!(
-                    "warning[M2006]: --set {}={}: a rate above 100% pays more than the amount it is a rate of",
-                    o.name, o.value
-                ));
-            }
+/// A value written back as a literal (spans are the checker's to fill in).
+fn literal_of(value: &Value) -> Option<Literal> {
+    let kind = match value {
+        Value::Money(m) => LiteralKind::Money(MoneyLit {
+            amount: m.amount,
+            currency: Name {
+                text: m.currency.to_string(),
+                span: Span::default(),
+            },
+        }),
+        Value::Percent(p) => LiteralKind::Percent(*p),
+        Value::Duration(d) => LiteralKind::Duration(*d),
+        Value::Date(d) => LiteralKind::Date(*d),
+        Value::Number(n) => LiteralKind::Number(*n),
+        Value::Text(t) => LiteralKind::Text(t.to_string()),
+        Value::Bool(b) => LiteralKind::Bool(*b),
+        Value::List(items) => {
+            LiteralKind::List(items.iter().map(literal_of).collect::<Option<Vec<_>>>()?)
+        }
+        _ => return None,
+    };
+    Some(Literal {
+        kind,
+        span: Span::default(),
+    })
+}
+
+/// `--set a=1 --set b=2` as `a=1, b=2`, for messages.
+fn written(overrides: &[Override]) -> String {
+    overrides
+        .iter()
+        .map(Override::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The program with the overrides applied. Every override is checked against its declared
+/// type, then the whole program is checked again with the new values, so that a parameter
+/// used in a term (a window's dates, a deadline, a cap, a tier bound) takes the new value
+/// too, and an override that breaks the program (a window that now ends before it starts) is
+/// refused with the checker's own message.
+pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, ScenarioError> {
+    let literals = literals(program, overrides)?;
+    if overrides.is_empty() {
+        return Ok(program.clone());
+    }
+    let Some(parsed) = program.origin.parsed() else {
+        return Err(ScenarioError::new(
+            "this program was not made by the checker, so it cannot take overrides",
+        ));
+    };
+    let checked = crate::check::check_with(parsed, &literals);
+    match checked.program {
+        Some(p) => Ok(p),
+        None => {
+            let errors: Vec<&crate::diagnostics::Diagnostic> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .collect();
+            let first = errors.first();
+            Err(ScenarioError {
+                message: format!(
+                    "with {}: {}{}",
+                    written(overrides),
+                    first.map_or("the program does not check", |d| d.message.as_str()),
+                    match errors.len() {
+                        0 | 1 => String::new(),
+                        n => format!(" (and {} more errors)", n - 1),
+                    }
+                ),
+                help: first.and_then(|d| d.help.clone()),
+            })
         }
     }
-    out
+}
+
+/// Warnings the checker gives for the program with the overrides that it does not give for
+/// the program as written (a rate above 100%, a tier gap, a deadline that leaves no time), as
+/// `warning[CODE]: --set name=value: message` lines.
+pub fn override_warnings(program: &Program, overrides: &[Override]) -> Vec<String> {
+    let (Some(parsed), Ok(literals)) = (program.origin.parsed(), literals(program, overrides))
+    else {
+        return Vec::new();
+    };
+    if literals.is_empty() {
+        return Vec::new();
+    }
+    let key = |d: &crate::diagnostics::Diagnostic| (d.code, d.message.clone());
+    let before: BTreeSet<_> = crate::check::check(parsed)
+        .diagnostics
+        .iter()
+        .map(key)
+        .collect();
+    let set = written(overrides);
+    crate::check::check_with(parsed, &literals)
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_error() && !before.contains(&key(d)))
+        .map(|d| format!("warning[{}]: --set {set}: {}", d.code.as_str(), d.message))
+        .collect()
 }
 
 /// Parses `--set` arguments.

@@ -365,7 +365,7 @@ fn an_override_above_100_percent_is_warned_about_like_in_the_program() {
     assert_eq!(out.0, 0, "{}", out.2);
     assert!(
         out.2
-            .contains("warning[M2006]: --set mid_rate=300%: a rate above 100%"),
+            .contains("warning[M2006]: --set mid_rate=300%: a rate of 300% pays more"),
         "{}",
         out.2
     );

@@ -6,6 +6,7 @@ use crate::diagnostics::{did_you_mean, one_of, Code, Diagnostic};
 use crate::program::*;
 use crate::syntax::ast::{self, Item, LiteralKind, TypeKind};
 use crate::value::{Type, Value};
+use chrono::NaiveDate;
 use std::sync::Arc;
 
 /// Field paths every record has.
@@ -282,8 +283,9 @@ impl<'a> Checker<'a> {
                 }
                 self.windows.push(WindowDef {
                     name: w.name.text.clone(),
-                    from: w.from,
-                    to: w.to,
+                    // A date left a name did not resolve (reported): the program is refused.
+                    from: w.from.value().copied().unwrap_or(NaiveDate::MIN),
+                    to: w.to.value().copied().unwrap_or(NaiveDate::MIN),
                 });
             }
         }
@@ -650,7 +652,7 @@ impl<'a> Checker<'a> {
                     return None;
                 }
                 Some(Window {
-                    duration: w.duration,
+                    duration: *w.duration.value()?,
                     anchor,
                 })
             });
@@ -673,7 +675,7 @@ impl<'a> Checker<'a> {
                 kind: kind.unwrap_or(0),
                 filter,
                 within,
-                limit: m.limit,
+                limit: m.limit.as_ref().and_then(|l| l.value().copied()),
             });
         }
         // Anchor chains must not loop (a after b after a).

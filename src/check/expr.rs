@@ -683,12 +683,12 @@ impl<'a> Checker<'a> {
             (_, Some((_, t))) => t.clone(),
         };
         let within = match &arg.within {
-            Some(w) => match self.anchor(&w.anchor) {
-                Some(anchor) => Some(Window {
-                    duration: w.duration,
+            Some(w) => match (self.anchor(&w.anchor), w.duration.value()) {
+                (Some(anchor), Some(duration)) => Some(Window {
+                    duration: *duration,
                     anchor,
                 }),
-                None => return ERR,
+                _ => return ERR,
             },
             None => None,
         };

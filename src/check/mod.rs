@@ -9,6 +9,7 @@ mod decls;
 mod expr;
 pub mod lints;
 mod reward;
+mod terms;
 
 use crate::diagnostics::{self, did_you_mean, one_of, Code, Diagnostic};
 use crate::money::{Currency, Rounding, RoundingMode};
@@ -17,7 +18,7 @@ use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, Item};
 use crate::syntax::Parsed;
 use crate::value::Type;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The result of checking: a program when there were no errors, and every diagnostic.
 #[derive(Debug, Clone)]
@@ -50,6 +51,14 @@ pub(crate) enum NameRef {
 
 /// Checks a parsed program.
 pub fn check(parsed: &Parsed) -> Checked {
+    check_with(parsed, &BTreeMap::new())
+}
+
+/// Checks a parsed program with some parameters given other values (a scenario's overrides,
+/// by name, already checked against the declared types by [`crate::scenario`]). Every term and
+/// expression that names an overridden parameter takes the new value, and every lint runs on
+/// it.
+pub fn check_with(parsed: &Parsed, overrides: &BTreeMap<String, ast::Literal>) -> Checked {
     // A file that does not parse is not checked: its syntax errors are the whole story, and
     // checking what is left would only add confusing follow-on errors.
     if parsed.diagnostics.iter().any(Diagnostic::is_error) {
@@ -61,13 +70,25 @@ pub fn check(parsed: &Parsed) -> Checked {
             sources: parsed.sources.clone(),
         };
     }
-    let mut cx = Checker::new(&parsed.sources);
-    let items: Vec<&Item> = parsed
+    let written: Vec<&Item> = parsed
         .modules
         .iter()
         .flat_map(|(_, m)| m.items.iter())
         .collect();
-    let program = cx.program(&items);
+    let mut diags = Vec::new();
+    let resolved = terms::resolve(&written, overrides, &mut diags);
+    let items: Vec<&Item> = resolved.items.iter().collect();
+    let mut cx = Checker::new(&parsed.sources);
+    cx.diags = diags;
+    let mut program = cx.program(&items);
+    for name in &resolved.used {
+        if let Some(r @ NameRef::Param(_)) = cx.names.get(name).copied() {
+            cx.lint_facts.used.insert(r.key());
+        }
+    }
+    if let Some(p) = &mut program {
+        p.origin = Origin::new(parsed);
+    }
     if let Some(p) = &program {
         lints::run(p, &items, &mut cx.diags, &cx.lint_facts);
     }
@@ -229,6 +250,7 @@ impl<'a> Checker<'a> {
             minimum_payout: None,
         });
         Some(Program {
+            origin: Origin::default(),
             name: header.name,
             version: header.version,
             slug: header.slug,
@@ -398,9 +420,14 @@ impl<'a> Checker<'a> {
                         .note("expected half_even, half_up, half_down, down or up"),
                     ),
                 },
-                ast::SettingKind::Effective { from, to } => effective = (*from, *to),
+                ast::SettingKind::Effective { from, to } => {
+                    let day = |d: &Option<ast::Term<chrono::NaiveDate>>| {
+                        d.as_ref().and_then(|t| t.value().copied())
+                    };
+                    effective = (day(from), day(to));
+                }
                 ast::SettingKind::Budget(m) => {
-                    if let Some(b) = self.money(m) {
+                    if let Some(b) = m.value().and_then(|m| self.money(m)) {
                         if budgets.iter().any(|x| x.currency == b.currency) {
                             self.report(
                                 Diagnostic::new(
@@ -415,7 +442,9 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                ast::SettingKind::MinimumPayout(m) => minimum = self.money(m),
+                ast::SettingKind::MinimumPayout(m) => {
+                    minimum = m.value().and_then(|m| self.money(m));
+                }
             }
         }
         if !currency_seen {

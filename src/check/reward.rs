@@ -128,7 +128,10 @@ impl<'a> Checker<'a> {
                         None => ok = false,
                     }
                 }
-                ClauseKind::Hold(d) => def_hold = Some(*d),
+                ClauseKind::Hold(d) => match d.value() {
+                    Some(d) => def_hold = Some(*d),
+                    None => ok = false,
+                },
                 ClauseKind::Schedule(s) => {
                     if let Schedule::DayOfNextMonth(day) = s {
                         if !(1..=31).contains(day) {
@@ -146,12 +149,15 @@ impl<'a> Checker<'a> {
                     schedule = *s;
                 }
                 ClauseKind::Expires { after, anchor } => match anchor.text.as_str() {
-                    "payable" | "earned" => {
-                        expires = Some(Expiry {
-                            after: *after,
-                            from_payable: anchor.text == "payable",
-                        })
-                    }
+                    "payable" | "earned" => match after.value() {
+                        Some(after) => {
+                            expires = Some(Expiry {
+                                after: *after,
+                                from_payable: anchor.text == "payable",
+                            })
+                        }
+                        None => ok = false,
+                    },
                     other => {
                         self.report(
                             Diagnostic::new(
@@ -168,12 +174,12 @@ impl<'a> Checker<'a> {
                 ClauseKind::Clawback { event, within } | ClauseKind::Forfeit { event, within } => {
                     let kind = self.event_kind(event);
                     let anchor = self.anchor(&within.anchor);
-                    match (kind, anchor) {
-                        (Some(kind), Some(anchor)) => {
+                    match (kind, anchor, within.duration.value()) {
+                        (Some(kind), Some(anchor), Some(duration)) => {
                             let d = EventDeadline {
                                 kind,
                                 within: Window {
-                                    duration: within.duration,
+                                    duration: *duration,
                                     anchor,
                                 },
                             };
@@ -193,8 +199,15 @@ impl<'a> Checker<'a> {
                 ClauseKind::Bonus { bonus, when } => {
                     let test = self.test("bonus", when, event_kind);
                     let (multiplier, fixed) = match bonus {
-                        ast::BonusAmount::Multiplier(m) => (Some(*m), None),
-                        ast::BonusAmount::Fixed(l) => match self.literal(l) {
+                        ast::BonusAmount::Multiplier(m) => match m.value() {
+                            Some(m) => (Some(*m), None),
+                            None => {
+                                ok = false;
+                                (None, None)
+                            }
+                        },
+                        ast::BonusAmount::Fixed(l) => match l.value().and_then(|l| self.literal(l))
+                        {
                             Some((v, _)) => (None, Some(v)),
                             None => {
                                 ok = false;
@@ -207,7 +220,7 @@ impl<'a> Checker<'a> {
                             multiplier,
                             fixed,
                             when: t.expr,
-                            text: self.text(c.span),
+                            text: bonus_text(self.text(c.span), bonus),
                             span: c.span,
                         }),
                         None => ok = false,
@@ -353,7 +366,7 @@ impl<'a> Checker<'a> {
                 .note("expected reward, recipient, referee or program"),
             );
         }
-        let limit = match &cap.limit {
+        let limit = match cap.limit.value()? {
             ast::CapLimit::Money(m) => CapLimit::Money(self.money(m)?),
             ast::CapLimit::Count(n) => CapLimit::Count(*n),
         };
@@ -550,7 +563,7 @@ impl<'a> Checker<'a> {
             let bound =
                 |cx: &mut Checker<'a>, x: &Option<ast::Bound>| -> Option<Option<BandBound>> {
                     let Some(x) = x else { return Some(None) };
-                    let (v, t) = cx.literal(&x.value)?;
+                    let (v, t) = cx.literal(x.value.value()?)?;
                     let fits = match (measure, &t) {
                         (Type::Number, Type::Number) => true,
                         (Type::Money(_), Type::Number) => true,
@@ -596,8 +609,11 @@ impl<'a> Checker<'a> {
                         .help("a band pays an amount (`500 USD`, or `500` in the measure's currency) or a rate (`2%`)"),
                 );
             }
-            let lit = |cx: &mut Checker<'a>, l: &Option<ast::Literal>| {
-                l.as_ref().and_then(|l| cx.literal(l)).map(|(v, _)| v)
+            let lit = |cx: &mut Checker<'a>, l: &Option<ast::Term<ast::Literal>>| {
+                l.as_ref()
+                    .and_then(|l| l.value())
+                    .and_then(|l| cx.literal(l))
+                    .map(|(v, _)| v)
             };
             let (min, max) = (lit(self, &b.min), lit(self, &b.max));
             let label = band_label(self, b);
@@ -727,5 +743,23 @@ fn band_label(cx: &Checker<'_>, b: &ast::Band) -> String {
         "any".to_string()
     } else {
         parts.join(" ")
+    }
+}
+
+/// A bonus as written, with the value of a parameter it names: `bonus x boost if ... (boost =
+/// 1.5)`, so an explanation shows the multiplier actually applied.
+fn bonus_text(written: String, bonus: &ast::BonusAmount) -> String {
+    let named = match bonus {
+        ast::BonusAmount::Multiplier(ast::Term::Named { name, value }) => {
+            Some((name, value.to_string()))
+        }
+        ast::BonusAmount::Fixed(ast::Term::Named { name, value }) => {
+            Some((name, crate::fmt::expr::literal(value)))
+        }
+        _ => None,
+    };
+    match named {
+        Some((name, value)) => format!("{written} ({} = {value})", name.text),
+        None => written,
     }
 }

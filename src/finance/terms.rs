@@ -315,7 +315,7 @@ fn milestone(parsed: &Parsed, m: &ast::Milestone) -> Section {
     if let Some(w) = &m.within {
         facts.push(("deadline".into(), format!("within {}", within_text(w))));
     }
-    if let Some(n) = m.limit {
+    if let Some(n) = &m.limit {
         facts.push(("limit".into(), n.to_string()));
     }
     Section {
@@ -369,10 +369,10 @@ fn reward(parsed: &Parsed, r: &ast::Reward) -> Section {
                     };
                     let mut pays = text(parsed, b.pays.span);
                     if let Some(m) = &b.min {
-                        pays.push_str(&format!(" min {}", text(parsed, m.span)));
+                        pays.push_str(&format!(" min {}", text(parsed, m.span())));
                     }
                     if let Some(m) = &b.max {
-                        pays.push_str(&format!(" max {}", text(parsed, m.span)));
+                        pays.push_str(&format!(" max {}", text(parsed, m.span())));
                     }
                     push(&mut facts, format!("band `{label}`"), pays);
                 }
@@ -408,18 +408,24 @@ fn reward(parsed: &Parsed, r: &ast::Reward) -> Section {
                     key.push_str(&format!(" per {}", period_text(p)));
                 }
                 let limit = match &cap.limit {
-                    CapLimit::Money(m) => match m.money() {
+                    ast::Term::Value(CapLimit::Money(m)) => match m.money() {
                         Some(money) => money.to_string(),
                         None => format!("{} {}", m.amount, m.currency.text),
                     },
-                    CapLimit::Count(n) => n.to_string(),
+                    ast::Term::Value(CapLimit::Count(n)) => n.to_string(),
+                    ast::Term::Param(n) | ast::Term::Named { name: n, .. } => n.text.clone(),
                 };
                 push(&mut facts, key, limit);
             }
             ClauseKind::Bonus { bonus, when } => {
                 let size = match bonus {
-                    BonusAmount::Multiplier(m) => format!("x{}", m.normalize()),
-                    BonusAmount::Fixed(l) => text(parsed, l.span),
+                    BonusAmount::Multiplier(ast::Term::Value(m)) => format!("x{}", m.normalize()),
+                    BonusAmount::Multiplier(
+                        ast::Term::Param(n) | ast::Term::Named { name: n, .. },
+                    ) => {
+                        format!("x {}", n.text)
+                    }
+                    BonusAmount::Fixed(l) => text(parsed, l.span()),
                 };
                 push(
                     &mut facts,

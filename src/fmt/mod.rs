@@ -12,7 +12,7 @@
 //! - `same`: the span-erasing comparison; [`diff`]: a line diff for `merit fmt --diff`.
 
 pub mod diff;
-mod expr;
+pub(crate) mod expr;
 mod layout;
 mod print;
 mod same;

@@ -253,7 +253,7 @@ impl<'s, 'a> Printer<'s, 'a> {
         if let Some(w) = &m.within {
             flat = format!("{flat} {}", within(w));
         }
-        if let Some(n) = m.limit {
+        if let Some(n) = &m.limit {
             flat = format!("{flat} limit {n}");
         }
         if fits(0, &flat) {
@@ -271,7 +271,7 @@ impl<'s, 'a> Printer<'s, 'a> {
             self.push(2, within(w), prev, whi, Blank::Never);
             prev = whi;
         }
-        if let Some(n) = m.limit {
+        if let Some(n) = &m.limit {
             self.push(2, format!("limit {n}"), prev, hi, Blank::Never);
         }
     }
@@ -369,8 +369,9 @@ impl<'s, 'a> Printer<'s, 'a> {
             }
             ClauseKind::Cap(cap) => {
                 let limit = match &cap.limit {
-                    CapLimit::Money(m) => money(m),
-                    CapLimit::Count(n) => n.to_string(),
+                    Term::Value(CapLimit::Money(m)) => money(m),
+                    Term::Value(CapLimit::Count(n)) => n.to_string(),
+                    Term::Param(n) | Term::Named { name: n, .. } => n.text.clone(),
                 };
                 let mut text = format!("cap {limit} per {}", cap.scope.text);
                 if let Some(p) = &cap.period {
@@ -380,8 +381,11 @@ impl<'s, 'a> Printer<'s, 'a> {
             }
             ClauseKind::Bonus { bonus, when } => {
                 let size = match bonus {
-                    BonusAmount::Multiplier(m) => format!("x{m}"),
-                    BonusAmount::Fixed(l) => literal(l),
+                    BonusAmount::Multiplier(Term::Value(m)) => format!("x{m}"),
+                    BonusAmount::Multiplier(Term::Param(n) | Term::Named { name: n, .. }) => {
+                        format!("x {}", n.text)
+                    }
+                    BonusAmount::Fixed(l) => literal_term(l),
                 };
                 return self.head_expr_at(
                     2,
@@ -438,10 +442,10 @@ impl<'s, 'a> Printer<'s, 'a> {
                 format!("{bound:<w$} => {}", self.ex.expr(&band.pays))
             };
             if let Some(min) = &band.min {
-                text = format!("{text} min {}", literal(min));
+                text = format!("{text} min {}", literal_term(min));
             }
             if let Some(max) = &band.max {
-                text = format!("{text} max {}", literal(max));
+                text = format!("{text} max {}", literal_term(max));
             }
             let (blo, bhi) = self.scan.trim(band.span);
             self.push(4, text, blo, bhi, Blank::Always);
@@ -482,14 +486,14 @@ fn band_bounds(b: &Band) -> String {
         parts.push(format!(
             "{} {}",
             if l.inclusive { "from" } else { "above" },
-            literal(&l.value)
+            literal_term(&l.value)
         ));
     }
     if let Some(u) = &b.upper {
         parts.push(format!(
             "{} {}",
             if u.inclusive { "to" } else { "below" },
-            literal(&u.value)
+            literal_term(&u.value)
         ));
     }
     parts.join(" ")
@@ -521,7 +525,23 @@ fn setting(kind: &SettingKind) -> String {
             }
             text
         }
-        SettingKind::Budget(m) => format!("budget {}", money(m)),
-        SettingKind::MinimumPayout(m) => format!("minimum payout {}", money(m)),
+        SettingKind::Budget(m) => format!("budget {}", money_term(m)),
+        SettingKind::MinimumPayout(m) => format!("minimum payout {}", money_term(m)),
+    }
+}
+
+/// A literal, or the parameter's name.
+fn literal_term(t: &Term<Literal>) -> String {
+    match t {
+        Term::Value(l) => literal(l),
+        Term::Param(n) | Term::Named { name: n, .. } => n.text.clone(),
+    }
+}
+
+/// An amount, or the parameter's name.
+fn money_term(t: &Term<MoneyLit>) -> String {
+    match t {
+        Term::Value(m) => money(m),
+        Term::Param(n) | Term::Named { name: n, .. } => n.text.clone(),
     }
 }

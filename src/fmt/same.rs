@@ -183,7 +183,7 @@ fn setting(st: &mut Setting) {
     match &mut st.kind {
         SettingKind::Currency(n) => name(n),
         SettingKind::Rounding { mode, scale: _ } => name(mode),
-        SettingKind::Budget(m) | SettingKind::MinimumPayout(m) => money(m),
+        SettingKind::Budget(t) | SettingKind::MinimumPayout(t) => term(t, money),
         SettingKind::Version(_) | SettingKind::Timezone(_) | SettingKind::Effective { .. } => {}
     }
 }
@@ -250,15 +250,18 @@ fn clause(c: &mut Clause) {
             scope,
             period: p,
         }) => {
-            if let CapLimit::Money(m) = limit {
-                money(m);
-            }
+            term(limit, |l| {
+                if let CapLimit::Money(m) = l {
+                    money(m);
+                }
+            });
             name(scope);
             p.iter_mut().for_each(period);
         }
         ClauseKind::Bonus { bonus, when } => {
-            if let BonusAmount::Fixed(l) = bonus {
-                literal(l);
+            match bonus {
+                BonusAmount::Fixed(l) => literal_term(l),
+                BonusAmount::Multiplier(m) => term(m, |_| {}),
             }
             expr(when);
         }
@@ -308,10 +311,26 @@ fn band(b: &mut Band) {
     } in lower.iter_mut().chain(upper.iter_mut())
     {
         span(s);
-        literal(value);
+        literal_term(value);
     }
     expr(pays);
-    min.iter_mut().chain(max.iter_mut()).for_each(literal);
+    min.iter_mut().chain(max.iter_mut()).for_each(literal_term);
+}
+
+fn literal_term(t: &mut Term<Literal>) {
+    term(t, literal);
+}
+
+/// A term: its value with `value`, or the parameter's name.
+fn term<T>(t: &mut Term<T>, value: impl Fn(&mut T)) {
+    match t {
+        Term::Value(v) => value(v),
+        Term::Param(n) => name(n),
+        Term::Named { name: n, value: v } => {
+            name(n);
+            value(v);
+        }
+    }
 }
 
 fn literal(l: &mut Literal) {

@@ -4,6 +4,7 @@
 //! (`Decimal` + currency), dates are `chrono` dates, durations keep their calendar unit, and
 //! tier bounds say explicitly whether they include their value.
 
+pub use super::term::Term;
 use crate::money::{Currency, Money};
 use crate::source::Span;
 use chrono::NaiveDate;
@@ -122,14 +123,14 @@ pub enum SettingKind {
     /// `effective from D to D`.
     Effective {
         /// First day, inclusive.
-        from: Option<NaiveDate>,
+        from: Option<Term<NaiveDate>>,
         /// Last day, inclusive.
-        to: Option<NaiveDate>,
+        to: Option<Term<NaiveDate>>,
     },
     /// `budget 100000 USD`.
-    Budget(MoneyLit),
+    Budget(Term<MoneyLit>),
     /// `minimum payout 50 USD`.
-    MinimumPayout(MoneyLit),
+    MinimumPayout(Term<MoneyLit>),
 }
 
 /// A money literal whose currency code has not been validated yet.
@@ -250,9 +251,9 @@ pub struct Window {
     /// The name.
     pub name: Name,
     /// First day.
-    pub from: NaiveDate,
+    pub from: Term<NaiveDate>,
     /// Last day.
-    pub to: NaiveDate,
+    pub to: Term<NaiveDate>,
     /// Where.
     pub span: Span,
 }
@@ -350,7 +351,7 @@ impl std::fmt::Display for Duration {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Within {
     /// How long.
-    pub duration: Duration,
+    pub duration: Term<Duration>,
     /// `created` or a milestone's name.
     pub anchor: Name,
     /// Where.
@@ -371,7 +372,7 @@ pub struct Milestone {
     /// The deadline.
     pub within: Option<Within>,
     /// `limit n` (with `each`).
-    pub limit: Option<u32>,
+    pub limit: Option<Term<u32>>,
     /// Where.
     pub span: Span,
 }
@@ -411,13 +412,13 @@ pub enum ClauseKind {
         amount: AmountSpec,
     },
     /// `hold 30 days`.
-    Hold(Duration),
+    Hold(Term<Duration>),
     /// `pay end of next month`.
     Schedule(Schedule),
     /// `expires 12 months after payable`.
     Expires {
         /// How long.
-        after: Duration,
+        after: Term<Duration>,
         /// `payable` or `earned`.
         anchor: Name,
     },
@@ -492,9 +493,9 @@ pub struct Band {
     /// What the band pays: an amount, or a rate of the measure.
     pub pays: Expr,
     /// `min X`.
-    pub min: Option<Literal>,
+    pub min: Option<Term<Literal>>,
     /// `max X`.
-    pub max: Option<Literal>,
+    pub max: Option<Term<Literal>>,
     /// Where.
     pub span: Span,
 }
@@ -503,7 +504,7 @@ pub struct Band {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bound {
     /// The value.
-    pub value: Literal,
+    pub value: Term<Literal>,
     /// `from`/`to` include the value; `above`/`below` exclude it.
     pub inclusive: bool,
     /// Where.
@@ -536,7 +537,7 @@ pub enum Schedule {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cap {
     /// The limit.
-    pub limit: CapLimit,
+    pub limit: Term<CapLimit>,
     /// `reward`, `recipient`, `referee` or `program`, as written.
     pub scope: Name,
     /// The period it resets on.
@@ -555,10 +556,10 @@ pub enum CapLimit {
 /// A bonus's size.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BonusAmount {
-    /// `x1.5`.
-    Multiplier(Decimal),
-    /// `25 USD`, `100` (points).
-    Fixed(Literal),
+    /// `x1.5`, `x boost`.
+    Multiplier(Term<Decimal>),
+    /// `25 USD`, `100` (points), `launch_bonus`.
+    Fixed(Term<Literal>),
 }
 
 /// A constant value.

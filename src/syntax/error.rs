@@ -45,6 +45,8 @@ fn describe(rule: Rule) -> &'static str {
         kw_bool => "`true` or `false`",
         kw_presence => "`present` or `missing`",
         ident => "a name",
+        param_ref => "a parameter's name",
+        multiplier_param | kw_x => "a multiplier such as x1.5",
         word => "a word",
         path | path_head => "a field or name",
         string | string_inner => "a quoted string",

@@ -213,7 +213,7 @@ impl Lower {
                 let amount = self.amount_spec(children.get(1).cloned()?)?;
                 ClauseKind::Pays { kind, amount }
             }
-            Rule::hold => ClauseKind::Hold(self.duration(&first_of(Rule::duration)?)?),
+            Rule::hold => ClauseKind::Hold(self.duration_term(&children)?),
             Rule::pay_schedule => {
                 let s = first_of(Rule::schedule)?.into_inner().next()?;
                 ClauseKind::Schedule(match s.as_rule() {
@@ -227,7 +227,7 @@ impl Lower {
                 })
             }
             Rule::expires => ClauseKind::Expires {
-                after: self.duration(&first_of(Rule::duration)?)?,
+                after: self.duration_term(&children)?,
                 anchor: self.ident(&first_of(Rule::word)?),
             },
             Rule::clawback | Rule::forfeit => {
@@ -240,9 +240,14 @@ impl Lower {
                 }
             }
             Rule::cap => {
-                let limit = match (first_of(Rule::money), first_of(Rule::int)) {
-                    (Some(m), _) => CapLimit::Money(self.money(Some(m), span)?),
-                    (None, Some(i)) => CapLimit::Count(u64::from(self.int(&i)?)),
+                let limit = match (
+                    first_of(Rule::money),
+                    first_of(Rule::int),
+                    first_of(Rule::param_ref),
+                ) {
+                    (Some(m), _, _) => Term::Value(CapLimit::Money(self.money(Some(m), span)?)),
+                    (None, Some(i), _) => Term::Value(CapLimit::Count(u64::from(self.int(&i)?))),
+                    (None, None, Some(r)) => Term::Param(self.param_ref(&r)),
                     _ => return self.unexpected(&p, "cap"),
                 };
                 let scope = self.ident(&first_of(Rule::word)?);
@@ -257,13 +262,18 @@ impl Lower {
                 })
             }
             Rule::bonus => {
-                let bonus = match (first_of(Rule::multiplier), first_of(Rule::literal)) {
-                    (Some(m), _) => {
-                        let n = m.into_inner().find(|c| c.as_rule() == Rule::number)?;
-                        BonusAmount::Multiplier(self.number(&n)?)
-                    }
-                    (None, Some(l)) => BonusAmount::Fixed(self.literal(l)?),
-                    _ => return self.unexpected(&p, "bonus"),
+                let bonus = if let Some(m) = first_of(Rule::multiplier) {
+                    let n = m.into_inner().find(|c| c.as_rule() == Rule::number)?;
+                    BonusAmount::Multiplier(Term::Value(self.number(&n)?))
+                } else if let Some(m) = first_of(Rule::multiplier_param) {
+                    let r = m.into_inner().find(|c| c.as_rule() == Rule::param_ref)?;
+                    BonusAmount::Multiplier(Term::Param(self.param_ref(&r)))
+                } else if let Some(l) = first_of(Rule::literal) {
+                    BonusAmount::Fixed(Term::Value(self.literal(l)?))
+                } else if let Some(r) = first_of(Rule::param_ref) {
+                    BonusAmount::Fixed(Term::Param(self.param_ref(&r)))
+                } else {
+                    return self.unexpected(&p, "bonus");
                 };
                 ClauseKind::Bonus {
                     bonus,
@@ -353,8 +363,7 @@ impl Lower {
                     let text = c.as_str().trim_start();
                     let inclusive = text.starts_with("from") || text.starts_with("to");
                     let bspan = self.span(&c);
-                    let value =
-                        self.literal(c.into_inner().find(|x| x.as_rule() == Rule::literal)?)?;
+                    let value = self.literal_term(c)?;
                     let bound = Some(Bound {
                         value,
                         inclusive,
@@ -367,12 +376,8 @@ impl Lower {
                     }
                 }
                 Rule::expr => pays = self.expr(c),
-                Rule::band_min => {
-                    min = self.literal(c.into_inner().find(|x| x.as_rule() == Rule::literal)?);
-                }
-                Rule::band_max => {
-                    max = self.literal(c.into_inner().find(|x| x.as_rule() == Rule::literal)?);
-                }
+                Rule::band_min => min = self.literal_term(c),
+                Rule::band_max => max = self.literal_term(c),
                 Rule::arrow => {}
                 _ => return self.unexpected(&c, "band"),
             }
@@ -384,6 +389,23 @@ impl Lower {
             min,
             max,
             span,
+        })
+    }
+    /// The `duration | param_ref` among a clause's children.
+    fn duration_term(&self, children: &[P]) -> Option<Term<Duration>> {
+        children.iter().find_map(|c| match c.as_rule() {
+            Rule::duration => self.duration(c).map(Term::Value),
+            Rule::param_ref => Some(Term::Param(self.param_ref(c))),
+            _ => None,
+        })
+    }
+
+    /// The `literal | param_ref` inside a band's bound, `min` or `max`.
+    fn literal_term(&self, p: P) -> Option<Term<Literal>> {
+        p.into_inner().find_map(|c| match c.as_rule() {
+            Rule::literal => self.literal(c).map(Term::Value),
+            Rule::param_ref => Some(Term::Param(self.param_ref(&c))),
+            _ => None,
         })
     }
 }

@@ -175,8 +175,12 @@ impl Lower {
                     match c.as_rule() {
                         Rule::kw_from => target_is_to = false,
                         Rule::kw_to => target_is_to = true,
-                        Rule::date => {
-                            let d = self.date(&c)?;
+                        Rule::date | Rule::param_ref => {
+                            let d = if c.as_rule() == Rule::date {
+                                Term::Value(self.date(&c)?)
+                            } else {
+                                Term::Param(self.param_ref(&c))
+                            };
                             if target_is_to {
                                 to = Some(d);
                             } else {
@@ -188,8 +192,8 @@ impl Lower {
                 }
                 SettingKind::Effective { from, to }
             }
-            Rule::set_budget => SettingKind::Budget(self.money(inner.next(), span)?),
-            Rule::set_minimum => SettingKind::MinimumPayout(self.money(inner.next(), span)?),
+            Rule::set_budget => SettingKind::Budget(self.money_term(inner.next(), span)?),
+            Rule::set_minimum => SettingKind::MinimumPayout(self.money_term(inner.next(), span)?),
             _ => return self.unexpected(&p, "program header"),
         };
         Some(Setting { kind, span })
@@ -364,16 +368,18 @@ impl Lower {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(&c)),
-                Rule::date => dates.push(self.date(&c)?),
+                Rule::date => dates.push(Term::Value(self.date(&c)?)),
+                Rule::param_ref => dates.push(Term::Param(self.param_ref(&c))),
                 Rule::kw_window | Rule::equals | Rule::kw_from | Rule::kw_to => {}
                 _ => return self.unexpected(&c, "window"),
             }
         }
-        match dates.as_slice() {
-            [from, to] => Some(Window {
+        let mut dates = dates.into_iter();
+        match (dates.next(), dates.next()) {
+            (Some(from), Some(to)) => Some(Window {
                 name: name?,
-                from: *from,
-                to: *to,
+                from,
+                to,
                 span,
             }),
             _ => self.missing(span, "window dates"),
@@ -474,10 +480,11 @@ impl Lower {
                 }
                 Rule::within_clause => within = self.within_clause(c),
                 Rule::limit_clause => {
-                    limit = c
-                        .into_inner()
-                        .find(|x| x.as_rule() == Rule::int)
-                        .and_then(|i| self.int(&i));
+                    limit = c.into_inner().find_map(|x| match x.as_rule() {
+                        Rule::int => self.int(&x).map(Term::Value),
+                        Rule::param_ref => Some(Term::Param(self.param_ref(&x))),
+                        _ => None,
+                    });
                 }
                 Rule::kw_milestone | Rule::equals | Rule::kw_event => {}
                 _ => return self.unexpected(&c, "milestone"),
@@ -500,7 +507,8 @@ impl Lower {
         let (mut duration, mut anchor) = (None, None);
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::duration => duration = self.duration(&c),
+                Rule::duration => duration = self.duration(&c).map(Term::Value),
+                Rule::param_ref => duration = Some(Term::Param(self.param_ref(&c))),
                 Rule::word => anchor = Some(self.ident(&c)),
                 Rule::kw_within | Rule::kw_after | Rule::kw_of => {}
                 _ => return self.unexpected(&c, "within"),
@@ -533,6 +541,14 @@ impl Lower {
             clauses,
             span,
         })
+    }
+
+    /// `param_ref`: the parameter's name.
+    pub(super) fn param_ref(&self, p: &P) -> Name {
+        match p.clone().into_inner().next() {
+            Some(i) => self.ident(&i),
+            None => self.ident(p),
+        }
     }
 
     pub(super) fn ident(&self, p: &P) -> Name {
@@ -649,6 +665,14 @@ impl Lower {
     }
 
     /// `money`.
+    /// `money | param_ref`.
+    fn money_term(&self, p: Option<P>, span: Span) -> Option<Term<MoneyLit>> {
+        match p {
+            Some(r) if r.as_rule() == Rule::param_ref => Some(Term::Param(self.param_ref(&r))),
+            p => self.money(p, span).map(Term::Value),
+        }
+    }
+
     pub(super) fn money(&self, p: Option<P>, span: Span) -> Option<MoneyLit> {
         let p = p.or_else(|| self.missing(span, "amount"))?;
         let (mut amount, mut currency) = (None, None);

@@ -5,6 +5,7 @@ pub mod ast;
 mod error;
 mod expr;
 mod lower;
+pub mod term;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};

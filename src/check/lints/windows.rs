@@ -5,7 +5,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{ClauseKind, Item, SettingKind, Within};
 
 fn zero(w: &Within, what: &str, diags: &mut Vec<Diagnostic>) {
-    if w.duration.amount == 0 {
+    if w.duration.value().is_some_and(|d| d.amount == 0) {
         diags.push(
             Diagnostic::new(
                 Code::EmptyWindow,
@@ -20,17 +20,18 @@ fn zero(w: &Within, what: &str, diags: &mut Vec<Diagnostic>) {
 pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
     for item in input.items {
         match item {
-            Item::Window(w) if w.from > w.to => diags.push(
-                Diagnostic::new(
-                    Code::EmptyWindow,
-                    format!(
-                        "window `{}` ends ({}) before it starts ({})",
-                        w.name.text, w.to, w.from
-                    ),
-                    w.span,
-                )
-                .help("swap the dates: `from` is the first day, `to` the last (both included)"),
-            ),
+            Item::Window(w) if w.from.value() > w.to.value() && w.to.value().is_some() => diags
+                .push(
+                    Diagnostic::new(
+                        Code::EmptyWindow,
+                        format!(
+                            "window `{}` ends ({}) before it starts ({})",
+                            w.name.text, w.to, w.from
+                        ),
+                        w.span,
+                    )
+                    .help("swap the dates: `from` is the first day, `to` the last (both included)"),
+                ),
             Item::Header(h) => {
                 for s in &h.settings {
                     if let SettingKind::Effective {
@@ -38,7 +39,7 @@ pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
                         to: Some(t),
                     } = &s.kind
                     {
-                        if f > t {
+                        if f.value() > t.value() && t.value().is_some() {
                             diags.push(
                                 Diagnostic::new(Code::EmptyWindow, format!("the program ends ({t}) before it starts ({f})"), s.span)
                                     .help("`effective from` is the first day, `to` the last (both included)"),

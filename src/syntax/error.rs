@@ -42,6 +42,11 @@ fn describe(rule: Rule) -> &'static str {
         kw_per => "`per`",
         kw_optional => "`optional`",
         kw_else => "`else`",
+        kw_scale => "`scale`",
+        kw_payout => "`payout`",
+        kw_next => "`next`",
+        kw_month => "`month`",
+        kw_referral => "`referral`",
         kw_bool => "`true` or `false`",
         kw_presence => "`present` or `missing`",
         ident => "a name",
@@ -123,9 +128,16 @@ pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>
         .chars()
         .take(24)
         .collect();
+    // The single words the parser would have taken here (`month`, `scale`), for did-you-mean.
+    let mut words: Vec<&str> = Vec::new();
     let (message, note, expected) = match e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut wanted: Vec<&str> = positives.iter().map(|r| describe(*r)).collect();
+            words = wanted
+                .iter()
+                .filter_map(|w| w.strip_prefix('`')?.strip_suffix('`'))
+                .filter(|w| w.chars().all(|c| c.is_ascii_alphabetic()))
+                .collect();
             wanted.sort_unstable();
             wanted.dedup();
             let expected = match wanted.as_slice() {
@@ -156,7 +168,8 @@ pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>
     let hint = if word.is_empty() {
         None
     } else {
-        crate::diagnostics::did_you_mean(&word, KEYWORDS.iter().copied())
+        crate::diagnostics::did_you_mean(&word, words.iter().copied())
+            .or_else(|| crate::diagnostics::did_you_mean(&word, KEYWORDS.iter().copied()))
     };
     let mut back = text.get(..pos).unwrap_or("").split_whitespace().rev();
     let (before, number) = (back.next().unwrap_or(""), back.next().unwrap_or(""));
@@ -189,6 +202,8 @@ fn known_mistake(expected: &str, found: &str, word: &str) -> Option<String> {
         "close the text with `\"` on the same line".into()
     } else if found.starts_with(',') && found[1..].starts_with(|c: char| c.is_ascii_digit()) {
         "write amounts without thousands separators: `250000`, not `250,000`".into()
+    } else if expected == "`payout`" {
+        "the setting is written `minimum payout 50 USD`".into()
     } else if word == "before" {
         "deadlines count forward from their anchor: `within 30 days after created`".into()
     } else if expected.contains("ordinal") && word.chars().all(|c| c.is_ascii_digit()) {

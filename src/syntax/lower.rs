@@ -162,7 +162,7 @@ impl Lower {
             ),
             Rule::set_rounding => {
                 let mode = self.name(inner.next(), span)?;
-                let scale = match inner.next() {
+                let scale = match inner.find(|c| c.as_rule() == Rule::int) {
                     Some(s) => Some(self.int(&s)?),
                     None => None,
                 };
@@ -193,7 +193,9 @@ impl Lower {
                 SettingKind::Effective { from, to }
             }
             Rule::set_budget => SettingKind::Budget(self.money_term(inner.next(), span)?),
-            Rule::set_minimum => SettingKind::MinimumPayout(self.money_term(inner.next(), span)?),
+            Rule::set_minimum => SettingKind::MinimumPayout(
+                self.money_term(inner.find(|c| c.as_rule() != Rule::kw_payout), span)?,
+            ),
             _ => return self.unexpected(&p, "program header"),
         };
         Some(Setting { kind, span })

@@ -179,6 +179,32 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A minimum payout holds only lines in its own currency: a reward known to pay in
+    /// another is never held by it, which is worth saying.
+    fn minimum_currency(&mut self, min: crate::money::Money) {
+        let other: Vec<(String, Span, Currency)> = self
+            .reward_currencies
+            .iter()
+            .filter(|(_, _, c)| *c != min.currency)
+            .cloned()
+            .collect();
+        for (name, span, c) in other {
+            self.report(
+                Diagnostic::new(
+                    Code::MinimumOtherCurrency,
+                    format!(
+                        "reward `{name}` pays in {c}, but the minimum payout is {min}: its lines are never held by it"
+                    ),
+                    span,
+                )
+                .help(format!(
+                    "pay it in {}, or accept that {c} lines are payable whatever their total",
+                    min.currency
+                )),
+            );
+        }
+    }
+
     fn new(sources: &'a SourceMap) -> Checker<'a> {
         Checker {
             sources,
@@ -236,6 +262,9 @@ impl<'a> Checker<'a> {
         let rewards = self.rewards(items);
         // Without a usable header the program is rejected anyway; lints still run on the rest.
         if let Some(h) = &header {
+            if let Some(min) = h.minimum_payout {
+                self.minimum_currency(min);
+            }
             self.budget_currencies(&h.budgets);
         }
         let header = header.unwrap_or_else(|| HeaderInfo {

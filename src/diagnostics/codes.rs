@@ -60,6 +60,7 @@ codes! {
     NotBoolean = "M1203", Error, "a condition that is not true/false";
     BadAmount = "M1204", Error, "a reward amount that does not fit its kind";
     OptionalUnguarded = "M1205", Warning, "an optional field used without an `is present` test";
+    MinimumOtherCurrency = "M1206", Warning, "a reward paid in another currency than the minimum payout, which never holds its lines";
     MissingPays = "M1301", Error, "a reward without a kind and amount, or with two";
     InvalidClause = "M1302", Error, "a reward clause whose values cannot work";
     Cycle = "M1303", Error, "conditions or milestones that depend on themselves";

@@ -1,7 +1,7 @@
 //! `merit check FILE...`.
 
 use super::exit;
-use crate::diagnostics::{render_github, render_json, render_sarif, render_text, Diagnostic};
+use crate::diagnostics::{render_github, render_json_for, render_sarif, render_text, Diagnostic};
 use std::path::PathBuf;
 
 /// Diagnostic output formats.
@@ -71,7 +71,11 @@ pub fn run(args: CheckArgs) -> i32 {
                     print!("{}", render_text(diags, &checked.sources));
                 }
             }
-            DiagFormat::Json => json_docs.push(render_json(diags, &checked.sources)),
+            DiagFormat::Json => {
+                let file = path.display().to_string();
+                let named = (args.files.len() > 1).then_some(file.as_str());
+                json_docs.push(render_json_for(named, diags, &checked.sources));
+            }
             DiagFormat::Github => print!("{}", render_github(diags, &checked.sources)),
             DiagFormat::Sarif => {}
         }

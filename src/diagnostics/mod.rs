@@ -10,7 +10,7 @@ mod render;
 mod sarif;
 
 pub use codes::Code;
-pub use render::{render_github, render_json, render_text};
+pub use render::{render_github, render_json, render_json_for, render_text};
 pub use sarif::render_sarif;
 
 use crate::source::Span;

@@ -178,14 +178,23 @@ fn to_json<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> JsonDiagnostic<'a> 
 
 /// Renders diagnostics as one JSON document `{"diagnostics": [...], "errors": n, "warnings": n}`.
 pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    render_json_for(None, diags, sources)
+}
+
+/// Like [`render_json`], with the checked file named first (`"file": ...`): one document of
+/// `merit check --format json` on several files.
+pub fn render_json_for(file: Option<&str>, diags: &[Diagnostic], sources: &SourceMap) -> String {
     #[derive(Serialize)]
     struct Doc<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        file: Option<&'a str>,
         diagnostics: Vec<JsonDiagnostic<'a>>,
         errors: usize,
         warnings: usize,
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let doc = Doc {
+        file,
         diagnostics: diags.iter().map(|d| to_json(d, sources)).collect(),
         errors,
         warnings: diags.len() - errors,

@@ -30,7 +30,8 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Why an override or a scenario file was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}{}", help.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
 pub struct ScenarioError {
     /// What is wrong, in the designer's terms.
     pub message: String,
@@ -51,18 +52,6 @@ impl ScenarioError {
         self
     }
 }
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(h) = &self.help {
-            write!(f, " ({h})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ScenarioError {}
 
 /// One `name=value` override, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]

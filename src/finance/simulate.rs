@@ -32,24 +32,15 @@ pub struct ScenarioResult {
 }
 
 /// Why a simulation stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
     /// A scenario's override was refused.
-    Scenario(String, ScenarioError),
+    #[error("scenario `{0}`: {1}")]
+    Scenario(String, #[source] ScenarioError),
     /// The records could not be read.
-    Io(std::io::Error),
+    #[error("reading records: {0}")]
+    Io(#[source] std::io::Error),
 }
-
-impl std::fmt::Display for SimulateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SimulateError::Scenario(name, e) => write!(f, "scenario `{name}`: {e}"),
-            SimulateError::Io(e) => write!(f, "reading records: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for SimulateError {}
 
 /// Runs every scenario over the same records. Every scenario's overrides are checked before
 /// any record is evaluated.

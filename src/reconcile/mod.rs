@@ -28,10 +28,10 @@ use crate::ledger::{summarize, Explanation, Facts, Ledger, Line, Status};
 use crate::money::format_amount;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 /// Why a ledger could not be read or reconciled.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", problems.join("\n"))]
 pub struct ReconcileError {
     /// Every problem found, one per entry.
     pub problems: Vec<String>,
@@ -44,14 +44,6 @@ impl ReconcileError {
         }
     }
 }
-
-impl fmt::Display for ReconcileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.problems.join("\n"))
-    }
-}
-
-impl std::error::Error for ReconcileError {}
 
 /// The part of an id after `program-slug@version/`: the same for every version of a program.
 pub fn line_key(id: &str) -> &str {

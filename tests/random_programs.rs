@@ -8,7 +8,8 @@
 //! - the ledger is the same on 1 and 3 threads and for reversed input;
 //! - the streaming evaluator writes exactly the in-memory ledger's lines (when it applies);
 //! - the summary's owed totals are the sum of the owed lines, per currency;
-//! - ids are unique, and a negative line is a clawback that names its original.
+//! - ids are unique, and a negative line is a clawback that names its original;
+//! - a program whose terms are moved into `param`s pays exactly what it pays as written.
 //!
 //! `PROPTEST_CASES` sets the number of programs (default below).
 
@@ -144,6 +145,46 @@ fn program() -> impl Strategy<Value = String> {
         })
 }
 
+/// The same program with its terms (the window's dates, the deadline, holds, money caps, the
+/// budget and the minimum payout) moved into `param`s: it must pay exactly the same.
+fn as_params(source: &str) -> String {
+    let mut params = Vec::new();
+    let mut out = Vec::new();
+    let mut name = |value: &str, params: &mut Vec<String>| {
+        let n = format!("p{}", params.len());
+        params.push(format!("param {n} = {value}"));
+        n
+    };
+    for line in source.lines() {
+        let t = line.trim_start();
+        let indent = &line[..line.len() - t.len()];
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let new = match words.as_slice() {
+            ["window", w, "=", "from", a, "to", b] => {
+                let (a, b) = (name(a, &mut params), name(b, &mut params));
+                format!("window {w} = from {a} to {b}")
+            }
+            ["milestone", m, "=", "event", e, "within", n, u, "after", x] => {
+                let d = name(&format!("{n} {u}"), &mut params);
+                format!("milestone {m} = event {e} within {d} after {x}")
+            }
+            ["hold", n, u @ "days"] => format!("hold {}", name(&format!("{n} {u}"), &mut params)),
+            ["cap", n, c @ "USD", rest @ ..] => format!(
+                "cap {} {}",
+                name(&format!("{n} {c}"), &mut params),
+                rest.join(" ")
+            ),
+            ["budget", n, c] => format!("budget {}", name(&format!("{n} {c}"), &mut params)),
+            ["minimum", "payout", n, c] => {
+                format!("minimum payout {}", name(&format!("{n} {c}"), &mut params))
+            }
+            _ => t.to_string(),
+        };
+        out.push(format!("{indent}{new}"));
+    }
+    format!("{}\n{}\n", out.join("\n"), params.join("\n"))
+}
+
 /// One record's parts: referrer, referee, creation day, deal (units, form), days to the win,
 /// days to a refund, and an oddity (1: a repeated id, 2: no created_at, 3: a text score).
 type RecordParts = (
@@ -264,6 +305,26 @@ proptest! {
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{source}")))
         };
         let one = run(&text, 1)?;
+        // The same terms as parameters pay the same lines.
+        let moved = as_params(&source);
+        prop_assert!(moved.contains("window spring = from p0 to p1"), "{}", moved);
+        prop_assert!(moved.contains("within p2 after created"), "{}", moved);
+        let checked = merit::check(&merit::parse("params.rules", &moved));
+        let Some(moved_program) = checked.program else {
+            return Err(TestCaseError::fail(format!("{:?}\n{moved}", checked.diagnostics)));
+        };
+        let mut opts = Options::as_of(as_of);
+        opts.threads = 1;
+        let moved_ledger = evaluate_str(&moved_program, &text, &opts)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{moved}")))?
+            .ledger;
+        let pays = |l: &Ledger| -> Vec<String> {
+            l.lines
+                .iter()
+                .map(|x| format!("{} {:?} {:?} {} {:?}", x.id, x.amount, x.status, x.payable_on, x.expires_on))
+                .collect()
+        };
+        prop_assert_eq!(pays(&one), pays(&moved_ledger), "as params\n{}", moved);
         let json = |l: &Ledger| serde_json::to_string(l).unwrap_or_default();
         prop_assert_eq!(json(&one), json(&run(&text, 3)?), "threads\n{}", source);
         let reversed: Vec<&str> = lines.iter().rev().map(String::as_str).collect();

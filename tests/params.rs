@@ -243,3 +243,33 @@ fn run_and_simulate_take_overrides_of_terms() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn simulate_warns_about_a_scenario_as_run_does() {
+    let dir = std::env::temp_dir().join(format!("merit-params-warn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenarios = dir.join("scenarios.json");
+    std::fs::write(
+        &scenarios,
+        r#"{"scenarios": [{"name": "base"}, {"name": "generous", "set": {"mid_rate": "300%"}}]}"#,
+    )
+    .expect("write scenarios");
+    let scenarios = scenarios.to_string_lossy().into_owned();
+    let (code, _, err) = merit(&[
+        "simulate",
+        "tests/cases/finance/v1.rules",
+        "--records",
+        "tests/cases/finance/records.jsonl",
+        "--scenarios",
+        &scenarios,
+        "--as-of",
+        "2025-06-30",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning[M2006]: --set mid_rate=300%: a rate of 300% pays more than the amount it applies to (scenario `generous`)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning[").count(), 1, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -209,6 +209,11 @@ pub fn simulate(a: SimulateArgs) -> i32 {
         let as_of = a.as_of.unwrap_or_else(super::today);
         let mut opts = Options::as_of(as_of);
         opts.threads = threads(a.threads);
+        for s in &scenarios {
+            for w in crate::scenario::override_warnings(&loaded.program, &s.set) {
+                eprintln!("{w} (scenario `{}`)", s.name);
+            }
+        }
         let results = run_sim(&loaded.program, &records, &scenarios, &opts).map_err(|e| {
             eprintln!("error: {e}");
             exit::USAGE

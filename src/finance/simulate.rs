@@ -38,6 +38,8 @@ pub enum SimulateError {
     Scenario(String, ScenarioError),
     /// The records could not be read.
     Io(std::io::Error),
+    /// A scenario's figures pass the range of exact decimals.
+    Totals(String, crate::eval::EvalError),
 }
 
 impl std::fmt::Display for SimulateError {
@@ -45,6 +47,7 @@ impl std::fmt::Display for SimulateError {
         match self {
             SimulateError::Scenario(name, e) => write!(f, "scenario `{name}`: {e}"),
             SimulateError::Io(e) => write!(f, "reading records: {e}"),
+            SimulateError::Totals(name, e) => write!(f, "scenario `{name}`: {}", e.message),
         }
     }
 }
@@ -69,13 +72,14 @@ pub fn simulate(
         let ledger = evaluate_str(&p, records, opts)
             .map_err(SimulateError::Io)?
             .ledger;
+        let totals = |e| SimulateError::Totals(s.name.clone(), e);
         out.push(ScenarioResult {
             name: s.name.clone(),
             set: s.set.clone(),
             records: ledger.summary.records,
             rewarded: ledger.summary.rewarded,
-            stats: currency_stats(&ledger.lines, &p.budgets),
-            quantities: owed_quantities(&ledger.lines),
+            stats: currency_stats(&ledger.lines, &p.budgets).map_err(totals)?,
+            quantities: owed_quantities(&ledger.lines).map_err(totals)?,
             problems: ledger.problems,
         });
     }

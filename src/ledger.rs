@@ -1,6 +1,7 @@
 //! The ledger: what a run produces. Lines with stable ids and explanations, per-currency
 //! summaries, and the records that could not be judged.
 
+use crate::eval::EvalError;
 use crate::money::{format_amount, Currency};
 use crate::program::RewardKind;
 use crate::records::RecordProblem;
@@ -246,45 +247,58 @@ pub struct ProgramRef {
     pub version: String,
 }
 
-/// Builds the summary totals from lines.
-pub fn summarize(lines: &[Line], summary: &mut Summary) {
+/// Builds the summary totals from lines. Every line is below 10^18, so a total passes Decimal's
+/// range (about 7.9 × 10^28) only past some 10^10 lines; if it does, the error names the line.
+pub fn summarize(lines: &[Line], summary: &mut Summary) -> Result<(), EvalError> {
     type Key = (String, Currency);
     let mut owed: BTreeMap<Key, (Decimal, u32, u64)> = BTreeMap::new();
     let mut by_status: BTreeMap<Key, (Decimal, u32, u64)> = BTreeMap::new();
     let mut by_rule: BTreeMap<Key, (Decimal, u32, u64)> = BTreeMap::new();
     let mut by_recipient: BTreeMap<Key, (Decimal, u32, u64)> = BTreeMap::new();
     let mut quantities: BTreeMap<String, Decimal> = BTreeMap::new();
-    let add = |m: &mut BTreeMap<Key, (Decimal, u32, u64)>, k: Key, d: Decimal, scale: u32| {
+    let add = |m: &mut BTreeMap<Key, (Decimal, u32, u64)>,
+               k: Key,
+               d: Decimal,
+               scale: u32,
+               l: &Line|
+     -> Result<(), EvalError> {
         let e = m.entry(k).or_insert((Decimal::ZERO, scale, 0));
-        e.0 += d;
+        add_to(&mut e.0, d, l)?;
         e.1 = e.1.max(scale);
-        e.2 += 1;
+        e.2 = e.2.saturating_add(1);
+        Ok(())
     };
     for l in lines {
         let owed_line = l.status.counts_as_owed();
         match (l.amount, l.currency) {
             (Some((d, scale)), Some(c)) => {
-                add(&mut by_status, (l.status.as_str().to_string(), c), d, scale);
+                add(
+                    &mut by_status,
+                    (l.status.as_str().to_string(), c),
+                    d,
+                    scale,
+                    l,
+                )?;
                 if owed_line {
-                    add(&mut owed, (c.to_string(), c), d, scale);
-                    add(&mut by_rule, (l.rule.clone(), c), d, scale);
+                    add(&mut owed, (c.to_string(), c), d, scale, l)?;
+                    add(&mut by_rule, (l.rule.clone(), c), d, scale, l)?;
                     add(
                         &mut by_recipient,
                         (format!("{}:{}", l.recipient.role, l.recipient.id), c),
                         d,
                         scale,
-                    );
+                        l,
+                    )?;
                 }
             }
             _ => {
                 if let (Some(q), Some(u), true) = (l.quantity, &l.unit, owed_line) {
-                    if l.kind != RewardKind::Discount && l.kind != RewardKind::Perk {
-                        *quantities.entry(u.clone()).or_default() += q;
+                    let (key, q) = if l.kind != RewardKind::Discount && l.kind != RewardKind::Perk {
+                        (u.clone(), q)
                     } else {
-                        *quantities
-                            .entry(format!("{} lines", l.kind.name()))
-                            .or_default() += Decimal::ONE;
-                    }
+                        (format!("{} lines", l.kind.name()), Decimal::ONE)
+                    };
+                    add_to(quantities.entry(key).or_default(), q, l)?;
                 }
             }
         }
@@ -308,4 +322,69 @@ pub fn summarize(lines: &[Line], summary: &mut Summary) {
         .into_iter()
         .map(|(k, v)| (k, v.normalize().to_string()))
         .collect();
+    Ok(())
+}
+
+/// Adds line `l`'s amount or quantity `d` to a total of lines; an overflow names the line.
+pub(crate) fn add_to(total: &mut Decimal, d: Decimal, l: &Line) -> Result<(), EvalError> {
+    *total = total.checked_add(d).ok_or_else(|| total_overflow(l))?;
+    Ok(())
+}
+
+/// A total of lines that passes Decimal's range, at line `l`.
+fn total_overflow(l: &Line) -> EvalError {
+    EvalError::new(
+        Some("amount".into()),
+        format!(
+            "the ledger's totals pass the range of exact decimals at line `{}` (record {})",
+            l.id, l.record_id
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One payable 50.00 USD line, as the evaluator writes it.
+    fn a_line() -> Line {
+        let source = r#"
+          program "Demo credit" { version "1"  currency USD  timezone "UTC" }
+          events { demo_attended }
+          milestone demo = event demo_attended within 60 days after created
+          reward credit on demo to referrer { credit 50 USD }
+        "#;
+        let checked = crate::check(&crate::parse("demo.rules", source));
+        let Some(program) = checked.program else {
+            panic!("{:?}", checked.diagnostics);
+        };
+        let records = r#"{"id":"R1","created_at":"2025-03-01T09:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"events":[{"kind":"demo_attended","at":"2025-03-20T15:00:00Z"}]}"#;
+        let as_of = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap_or_default();
+        let opts = crate::eval::Options::as_of(as_of);
+        let ledger = crate::eval::evaluate_str(&program, records, &opts)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .ledger;
+        ledger
+            .lines
+            .first()
+            .cloned()
+            .unwrap_or_else(|| panic!("no line"))
+    }
+
+    #[test]
+    fn totals_that_pass_the_decimal_range_name_the_line() {
+        let mut big = a_line();
+        big.amount = Some((Decimal::MAX, 2));
+        let mut other = big.clone();
+        other.id.push_str("/2");
+        let mut summary = Summary::default();
+        let Err(e) = summarize(&[big.clone(), other], &mut summary) else {
+            panic!("the sum of two Decimal::MAX lines fits");
+        };
+        assert!(e.message.contains("/2`"), "{}", e.message);
+        assert!(e.message.contains("record R1"), "{}", e.message);
+        // One such line alone is a total like any other.
+        assert!(summarize(&[big], &mut summary).is_ok());
+        assert_eq!(summary.owed.first().map(|t| t.amount.0), Some(Decimal::MAX));
+    }
 }

@@ -1,5 +1,9 @@
 #![forbid(unsafe_code)]
-// Library code never panics on input: no unwrap/expect/panic outside tests (issue: reliability).
+// Library code never panics on input: no unwrap/expect/panic, no unchecked indexing or slicing
+// and no unchecked arithmetic outside tests (issue #7, see docs/reliability.md). Where an
+// operation is provably bounded, a small item may allow `arithmetic_side_effects` with a
+// `// why:` comment; `gen` and the diff and layout code of `fmt` allow it module-wide (their
+// headers say why).
 #![cfg_attr(
     not(test),
     deny(
@@ -8,7 +12,9 @@
         clippy::panic,
         clippy::todo,
         clippy::unimplemented,
-        clippy::unreachable
+        clippy::unreachable,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
     )
 )]
 //! merit turns referral-program terms into exact, explainable payouts.

@@ -213,6 +213,14 @@ pub fn round(amount: Decimal, currency: Currency, rounding: &Rounding) -> Decima
     r
 }
 
+/// `-d`, for a clawback or a negated value.
+// why: Decimal's range is symmetric (MIN == -MAX) and negation only flips the sign bit, so it
+// cannot overflow; rust_decimal has no `checked_neg` to say so.
+#[allow(clippy::arithmetic_side_effects)]
+pub(crate) fn negate(d: Decimal) -> Decimal {
+    -d
+}
+
 /// Formats an amount at exactly `scale` digits, for output.
 pub fn format_amount(amount: Decimal, scale: u32) -> String {
     let mut a = amount;

@@ -395,7 +395,7 @@ pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, Scena
                     first.map_or("the program does not check", |d| d.message.as_str()),
                     match errors.len() {
                         0 | 1 => String::new(),
-                        n => format!(" (and {} more errors)", n - 1),
+                        n => format!(" (and {} more errors)", n.saturating_sub(1)),
                     }
                 ),
                 help: first.and_then(|d| d.help.clone()),

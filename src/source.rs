@@ -60,7 +60,8 @@ pub struct SourceFile {
 impl SourceFile {
     fn new(name: String, text: String) -> SourceFile {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // A line starts after each newline (`i < text.len()`, so `i + 1` cannot overflow).
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i.saturating_add(1)));
         SourceFile {
             name,
             text,
@@ -81,7 +82,7 @@ impl SourceFile {
             .get(start..offset)
             .map(|s| s.chars().count())
             .unwrap_or(0);
-        (line + 1, col + 1)
+        (line.saturating_add(1), col.saturating_add(1))
     }
 
     /// The text of a 1-based line, without its line ending.

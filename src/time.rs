@@ -54,11 +54,10 @@ pub fn add_to_date(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
         DurationUnit::Years => d.checked_add_months(Months::new(n.checked_mul(12)?)),
         DurationUnit::BusinessDays => {
             let mut d = d;
-            let mut left = n;
-            while left > 0 {
+            for _ in 0..n {
                 d = d.succ_opt()?;
-                if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-                    left -= 1;
+                while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+                    d = d.succ_opt()?;
                 }
             }
             Some(d)
@@ -90,11 +89,10 @@ pub fn sub_from_date(d: NaiveDate, dur: Duration) -> Option<NaiveDate> {
         DurationUnit::Years => d.checked_sub_months(Months::new(n.checked_mul(12)?)),
         DurationUnit::BusinessDays => {
             let mut d = d;
-            let mut left = n;
-            while left > 0 {
+            for _ in 0..n {
                 d = d.pred_opt()?;
-                if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-                    left -= 1;
+                while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+                    d = d.pred_opt()?;
                 }
             }
             Some(d)
@@ -155,7 +153,7 @@ impl Period {
     pub fn label(self, d: NaiveDate) -> String {
         match self {
             Period::Month => format!("{:04}-{:02}", d.year(), d.month()),
-            Period::Quarter => format!("{:04}-Q{}", d.year(), (d.month() - 1) / 3 + 1),
+            Period::Quarter => format!("{:04}-Q{}", d.year(), quarter(d).0),
             Period::Year => format!("{:04}", d.year()),
             Period::Program => "program".to_string(),
             Period::Rolling(dur) => format!("rolling {dur}"),
@@ -163,6 +161,8 @@ impl Period {
     }
 
     /// A sortable key of the calendar period containing `d`.
+    // why: chrono's years lie within ±262,143, so `y * 12 + 11` is far inside i64.
+    #[allow(clippy::arithmetic_side_effects)]
     pub fn key(self, d: NaiveDate) -> i64 {
         let y = i64::from(d.year());
         match self {
@@ -189,10 +189,19 @@ pub fn payout_day(ready: NaiveDate, schedule: Schedule) -> Option<NaiveDate> {
             first_next.with_day(day)
         }
         Schedule::Quarterly => {
-            let q0 = ready.month0() / 3;
-            let first_q = NaiveDate::from_ymd_opt(ready.year(), q0 * 3 + 1, 1)?;
+            let first_q = NaiveDate::from_ymd_opt(ready.year(), quarter(ready).1, 1)?;
             first_q.checked_add_months(Months::new(3))
         }
+    }
+}
+
+/// The quarter of a date (1 to 4) and the quarter's first month (1, 4, 7 or 10).
+pub(crate) fn quarter(d: NaiveDate) -> (u32, u32) {
+    match d.month0() {
+        0..=2 => (1, 1),
+        3..=5 => (2, 4),
+        6..=8 => (3, 7),
+        _ => (4, 10),
     }
 }
 

@@ -176,7 +176,9 @@ impl<'a> Checker<'a> {
         let (mut np, mut nw, mut nt) = (0, 0, 0);
         for item in items {
             match item {
-                Item::Param(p) if declare(self, &p.name, NameRef::Param(np)) => np += 1,
+                Item::Param(p) if declare(self, &p.name, NameRef::Param(np)) => {
+                    np = np.saturating_add(1)
+                }
                 Item::Condition(c) => {
                     let i = self.condition_ast.len();
                     if declare(self, &c.name, NameRef::Condition(i)) {
@@ -184,8 +186,12 @@ impl<'a> Checker<'a> {
                         self.conditions.push(None);
                     }
                 }
-                Item::Window(w) if declare(self, &w.name, NameRef::Window(nw)) => nw += 1,
-                Item::Table(t) if declare(self, &t.name, NameRef::Table(nt)) => nt += 1,
+                Item::Window(w) if declare(self, &w.name, NameRef::Window(nw)) => {
+                    nw = nw.saturating_add(1)
+                }
+                Item::Table(t) if declare(self, &t.name, NameRef::Table(nt)) => {
+                    nt = nt.saturating_add(1)
+                }
                 Item::Rates(r) => {
                     let i = self.rates.len();
                     if declare(self, &r.name, NameRef::Rates(i)) {

@@ -355,7 +355,10 @@ fn finish_diff(a: &DiffArgs, gate: Gate, old: Loaded, new: Loaded) -> Result<i32
         opts.threads = threads(a.threads);
         let old_ledger = ledger(&old.program, &records, &opts, a.keep_going)?;
         let new_ledger = ledger(&new.program, &records, &opts, a.keep_going)?;
-        let money = money_diff(&old_ledger, &new_ledger);
+        let money = money_diff(&old_ledger, &new_ledger).map_err(|e| {
+            eprintln!("error: {}", e.message);
+            exit::USAGE
+        })?;
         let gated = gate.max_percent.is_some() || gate.max_amount.is_some();
         let d = Diff {
             old_program: (old.program.name.clone(), old.program.version.clone()),
@@ -428,7 +431,10 @@ pub fn report(a: ReportArgs) -> i32 {
                 return Err(exit::USAGE);
             }
         };
-        let mut r = build_report(&ledger, records, &budget, a.top);
+        let mut r = build_report(&ledger, records, &budget, a.top).map_err(|e| {
+            eprintln!("error: {}", e.message);
+            exit::USAGE
+        })?;
         if let Some(reached) = &reached {
             with_reached(&mut r, reached, records);
         }

@@ -33,8 +33,15 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
             let (end_line, end_col) = file.line_col(label.span.end as usize);
             let full = file.line_text(line);
             // Very long lines (generated or hostile files) are shown as a window around the column.
-            let (shown, wcol, wend) =
-                window(full, col, if end_line == line { end_col } else { col + 1 });
+            let (shown, wcol, wend) = window(
+                full,
+                col,
+                if end_line == line {
+                    end_col
+                } else {
+                    col.saturating_add(1)
+                },
+            );
             let text = shown.as_str();
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
@@ -74,7 +81,7 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
         out.push('\n');
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
+    let warnings = diags.iter().filter(|d| !d.is_error()).count();
     let _ = writeln!(
         out,
         "{} error{}, {} warning{}",
@@ -96,7 +103,7 @@ fn window(line: &str, col: usize, end_col: usize) -> (String, usize, usize) {
         return (line.to_string(), col, end_col);
     }
     let start = col.saturating_sub(1).saturating_sub(MAX_SHOWN / 2);
-    let end = (start + MAX_SHOWN).min(chars.len());
+    let end = start.saturating_add(MAX_SHOWN).min(chars.len());
     let mut shown: String = chars
         .get(start..end)
         .map(|c| c.iter().collect())
@@ -112,8 +119,8 @@ fn window(line: &str, col: usize, end_col: usize) -> (String, usize, usize) {
     let new_col = col.saturating_sub(shift).max(1);
     let new_end = end_col
         .saturating_sub(shift)
-        .min(new_col + MAX_SHOWN)
-        .max(new_col + 1);
+        .min(new_col.saturating_add(MAX_SHOWN))
+        .max(new_col.saturating_add(1));
     (shown, new_col, new_end)
 }
 
@@ -197,7 +204,7 @@ pub fn render_json_for(file: Option<&str>, diags: &[Diagnostic], sources: &Sourc
         file,
         diagnostics: diags.iter().map(|d| to_json(d, sources)).collect(),
         errors,
-        warnings: diags.len() - errors,
+        warnings: diags.iter().filter(|d| !d.is_error()).count(),
     };
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));

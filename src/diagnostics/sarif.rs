@@ -135,7 +135,7 @@ fn location(label: &Label, sources: &SourceMap, id: Option<usize>) -> Option<Loc
     let (end_line, end_column) = file.line_col(label.span.end as usize);
     // An empty span still marks one character.
     let end_column = if (end_line, end_column) == (start_line, start_column) {
-        start_column + 1
+        start_column.saturating_add(1)
     } else {
         end_column
     };
@@ -187,8 +187,8 @@ pub fn render_sarif(programs: &[(&[Diagnostic], &SourceMap)]) -> String {
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i != pi)
-                .enumerate()
-                .filter_map(|(n, (_, l))| location(l, sources, Some(n + 1)))
+                .zip(1..)
+                .filter_map(|((_, l), n)| location(l, sources, Some(n)))
                 .collect();
             let mut text = d.message.clone();
             if let Some(note) = primary.map(|l| &l.message).filter(|m| !m.is_empty()) {

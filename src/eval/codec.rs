@@ -85,7 +85,7 @@ pub(crate) fn encode(c: &Candidate, out: &mut Vec<u8>) {
 
 /// Reads a candidate written by [`encode`]; `None` if the bytes are not one.
 pub(crate) fn decode(bytes: &[u8]) -> Option<Candidate> {
-    let mut r = Reader { b: bytes, i: 0 };
+    let mut r = Reader { b: bytes };
     let c = Candidate {
         line: r.u64v()?,
         reward: usize::try_from(r.u64v()?).ok()?,
@@ -148,7 +148,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Candidate> {
             _ => return None,
         },
     };
-    (r.i == bytes.len()).then_some(c)
+    r.b.is_empty().then_some(c)
 }
 
 fn u64v(mut n: u64, out: &mut Vec<u8>) {
@@ -254,38 +254,34 @@ fn value(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// What is left to read.
 struct Reader<'a> {
     b: &'a [u8],
-    i: usize,
 }
 
 impl<'a> Reader<'a> {
     fn byte(&mut self) -> Option<u8> {
-        let b = *self.b.get(self.i)?;
-        self.i += 1;
+        let (&b, rest) = self.b.split_first()?;
+        self.b = rest;
         Some(b)
     }
 
     fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
-        let s = self.b.get(self.i..self.i.checked_add(n)?)?;
-        self.i += n;
+        let (s, rest) = self.b.split_at_checked(n)?;
+        self.b = rest;
         Some(s)
     }
 
     fn u64v(&mut self) -> Option<u64> {
         let mut n = 0u64;
-        let mut shift = 0u32;
-        loop {
+        for shift in (0..=63).step_by(7) {
             let b = self.byte()?;
             n |= u64::from(b & 0x7F).checked_shl(shift)?;
             if b & 0x80 == 0 {
                 return Some(n);
             }
-            shift += 7;
-            if shift > 63 {
-                return None;
-            }
         }
+        None
     }
 
     fn len(&mut self) -> Option<usize> {
@@ -296,7 +292,9 @@ impl<'a> Reader<'a> {
 
     fn i64v(&mut self) -> Option<i64> {
         let u = self.u64v()?;
-        Some(((u >> 1) as i64) ^ -((u & 1) as i64))
+        // Zigzag: the low bit is the sign, and `-1 ^ x` is `!x`.
+        let half = (u >> 1) as i64;
+        Some(if u & 1 == 0 { half } else { !half })
     }
 
     fn text(&mut self) -> Option<&'a str> {
@@ -367,5 +365,41 @@ impl<'a> Reader<'a> {
             8 => Value::List(Arc::from(self.values()?)),
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reader;
+
+    #[test]
+    fn varints_round_trip() {
+        for n in [
+            0i64,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            i64::MAX,
+            i64::MIN,
+            1 << 40,
+            -(1 << 40),
+        ] {
+            let mut out = Vec::new();
+            super::i64v(n, &mut out);
+            let mut r = Reader { b: &out };
+            assert_eq!(r.i64v(), Some(n));
+            assert!(r.b.is_empty());
+        }
+        let mut out = Vec::new();
+        super::u64v(u64::MAX, &mut out);
+        assert_eq!(out.len(), 10);
+        assert_eq!(Reader { b: &out }.u64v(), Some(u64::MAX));
+        // Eleven continuation bytes are not a u64.
+        assert_eq!(Reader { b: &[0x80; 11] }.u64v(), None);
+        assert_eq!(Reader { b: &[0x80] }.u64v(), None);
+        assert_eq!(Reader { b: b"abc" }.bytes(4), None);
+        assert_eq!(Reader { b: b"abc" }.bytes(3), Some(&b"abc"[..]));
     }
 }

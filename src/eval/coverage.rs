@@ -27,14 +27,15 @@ pub struct Branches {
     pub miss: u64,
 }
 
+/// Counts saturate: they are statistics, and no run comes near `u64::MAX`.
 impl Coverage {
     /// Counts one outcome of a condition or milestone.
     pub fn branch(map: &mut BTreeMap<String, Branches>, label: &str, hit: bool) {
         let b = map.entry(label.to_string()).or_default();
         if hit {
-            b.hit += 1;
+            b.hit = b.hit.saturating_add(1);
         } else {
-            b.miss += 1;
+            b.miss = b.miss.saturating_add(1);
         }
     }
 
@@ -42,19 +43,21 @@ impl Coverage {
     pub fn merge(&mut self, other: &Coverage) {
         for (k, v) in &other.conditions {
             let b = self.conditions.entry(k.clone()).or_default();
-            b.hit += v.hit;
-            b.miss += v.miss;
+            b.hit = b.hit.saturating_add(v.hit);
+            b.miss = b.miss.saturating_add(v.miss);
         }
         for (k, v) in &other.milestones {
             let b = self.milestones.entry(k.clone()).or_default();
-            b.hit += v.hit;
-            b.miss += v.miss;
+            b.hit = b.hit.saturating_add(v.hit);
+            b.miss = b.miss.saturating_add(v.miss);
         }
         for (k, v) in &other.rewards {
-            *self.rewards.entry(k.clone()).or_default() += v;
+            let n = self.rewards.entry(k.clone()).or_default();
+            *n = n.saturating_add(*v);
         }
         for (k, v) in &other.bands {
-            *self.bands.entry(k.clone()).or_default() += v;
+            let n = self.bands.entry(k.clone()).or_default();
+            *n = n.saturating_add(*v);
         }
     }
 }

@@ -2,7 +2,7 @@
 //! amounts, one event). Arithmetic is checked; money of two currencies never combines; a
 //! missing value used by anything but `is present`/`is missing` is an error that names it.
 
-use crate::money::Money;
+use crate::money::{negate, Money};
 use crate::program::{Aggregate, Expr, Func, Program};
 use crate::records::{Event, Record};
 use crate::syntax::ast::BinaryOp;
@@ -26,13 +26,13 @@ pub struct EvalError {
 pub(crate) fn charge(record: &Record, n: usize) -> Result<(), EvalError> {
     let left = record.work_left.get();
     let n = u64::try_from(n).unwrap_or(u64::MAX);
-    if n > left {
+    let Some(rest) = left.checked_sub(n) else {
         return Err(EvalError::new(
             Some("events".into()),
             "the record needs more evaluation steps than the limit per record (merit run --max-record-work)",
         ));
-    }
-    record.work_left.set(left - n);
+    };
+    record.work_left.set(rest);
     Ok(())
 }
 
@@ -165,12 +165,12 @@ impl Ctx<'_> {
             }
             Expr::Not(x) => Value::Bool(!self.truth(x)?),
             Expr::Neg(x) => match self.need(x)? {
-                Value::Number(n) => Value::Number(-n),
+                Value::Number(n) => Value::Number(negate(n)),
                 Value::Money(m) => Value::Money(Money {
-                    amount: -m.amount,
+                    amount: negate(m.amount),
                     currency: m.currency,
                 }),
-                Value::Percent(p) => Value::Percent(-p),
+                Value::Percent(p) => Value::Percent(negate(p)),
                 v => return Err(EvalError::new(None, format!("cannot negate {v}"))),
             },
             Expr::And(a, b) => Value::Bool(self.truth(a)? && self.truth(b)?),
@@ -417,7 +417,9 @@ fn call(func: Func, args: &[Value], tz: chrono_tz::Tz) -> R<Value> {
                 Value::DateTime(t) => Ok(local_date(t, tz)),
                 v => Err(EvalError::new(None, format!("{v} is not a date"))),
             };
-            Ok(Value::Number(Decimal::from((day(b)? - day(a)?).num_days())))
+            Ok(Value::Number(Decimal::from(
+                day(b)?.signed_duration_since(day(a)?).num_days(),
+            )))
         }
         _ => Err(EvalError::new(
             None,
@@ -472,7 +474,7 @@ pub(crate) fn compare(op: BinaryOp, l: &Value, r: &Value, tz: chrono_tz::Tz) -> 
     })
 }
 
-fn overflow() -> EvalError {
+pub(crate) fn overflow() -> EvalError {
     EvalError::new(
         None,
         "the calculation overflows the range of exact decimals",

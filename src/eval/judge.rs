@@ -263,7 +263,7 @@ pub(crate) fn judge(
                 .get(reward.milestone)
                 .is_some_and(|m| m.each)
             {
-                u32::try_from(k + 1).unwrap_or(u32::MAX)
+                u32::try_from(k).map_or(u32::MAX, |k| k.saturating_add(1))
             } else {
                 0
             };

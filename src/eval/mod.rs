@@ -90,18 +90,20 @@ pub fn evaluate(
     };
     let mut judged: Vec<Judged> = Vec::new();
     let mut problems: Vec<RecordProblem> = Vec::new();
+    // Records read: a statistic (saturating), never near `u64::MAX`.
     let mut read = 0u64;
     let threads = opts.threads.max(1);
     if threads == 1 {
         let own = stream::read_all(input, opts, |job| {
-            read += work.run(&job, &mut judged, &mut problems);
+            read = read.saturating_add(work.run(&job, &mut judged, &mut problems));
             Ok(())
         })?;
-        read += own.len() as u64;
+        read = read.saturating_add(own.len() as u64);
         problems.extend(own);
     } else {
         // The input is read on this thread (it need not be `Send`); workers judge.
-        let (to_workers, from_reader) = mpsc::sync_channel::<stream::Job>(threads * 2);
+        let (to_workers, from_reader) =
+            mpsc::sync_channel::<stream::Job>(threads.saturating_mul(2));
         let from_reader = std::sync::Mutex::new(from_reader);
         std::thread::scope(|s| -> std::io::Result<()> {
             let (to_main, results) = mpsc::channel::<(Vec<Judged>, Vec<RecordProblem>, u64)>();
@@ -139,17 +141,17 @@ pub fn evaluate(
             for (mut j, mut p, n) in results {
                 judged.append(&mut j);
                 problems.append(&mut p);
-                read += n;
+                read = read.saturating_add(n);
             }
             let own = outcome?;
-            read += own.len() as u64;
+            read = read.saturating_add(own.len() as u64);
             problems.extend(own);
             Ok(())
         })?;
     }
     let lines: usize = judged.iter().map(|j| j.candidates.len()).sum();
     run_lines_within(lines as u64, &opts.limits)?;
-    let (ledger, explained, coverage) = finalize::finalize(program, judged, problems, read, opts);
+    let (ledger, explained, coverage) = finalize::finalize(program, judged, problems, read, opts)?;
     Ok(Evaluation {
         ledger,
         explained,
@@ -226,9 +228,9 @@ impl Work<'_> {
         judged: &mut Vec<Judged>,
         problems: &mut Vec<RecordProblem>,
     ) -> u64 {
-        let mut n = 0;
+        let mut n = 0u64;
         job.for_each(self.opts, |line, r| {
-            n += 1;
+            n = n.saturating_add(1);
             match r.map(|text| decode_line(self.decoder, line, text)) {
                 Ok(Ok(rec)) => {
                     match judge::judge(self.program, self.params, rec, self.opts, self.as_of_end) {

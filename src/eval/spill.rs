@@ -10,14 +10,14 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// One entry's place in a [`Chunk`]'s arena.
+/// One entry's place in a [`Chunk`]'s arena: the key is `off..kend`, the payload `kend..end`.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     /// The key's first eight bytes, big-endian (zero-padded): most comparisons end here.
     prefix: u64,
     off: usize,
-    klen: usize,
-    plen: usize,
+    kend: usize,
+    end: usize,
 }
 
 /// Bytes of memory one entry costs besides its key and payload.
@@ -44,20 +44,20 @@ impl Chunk {
     pub(crate) fn push(&mut self, key: &[u8], payload: &[u8]) {
         let off = self.arena.len();
         self.arena.extend_from_slice(key);
+        let kend = self.arena.len();
         self.arena.extend_from_slice(payload);
-        self.push_written(off, key.len());
+        self.push_written(off, kend);
     }
 
-    /// Adds an entry whose key and payload were just appended to [`Chunk::arena_mut`] after
-    /// `off`, the key's `klen` bytes first.
-    pub(crate) fn push_written(&mut self, off: usize, klen: usize) {
-        let plen = self.arena.len().saturating_sub(off + klen);
-        let key = self.arena.get(off..off + klen).unwrap_or_default();
+    /// Adds an entry whose key (`off..kend`) and then payload (`kend..` to the end) were just
+    /// appended to [`Chunk::arena_mut`].
+    pub(crate) fn push_written(&mut self, off: usize, kend: usize) {
+        let key = self.arena.get(off..kend).unwrap_or_default();
         self.index.push(Entry {
             prefix: prefix(key),
             off,
-            klen,
-            plen,
+            kend,
+            end: self.arena.len(),
         });
     }
 
@@ -66,9 +66,12 @@ impl Chunk {
         &mut self.arena
     }
 
-    /// Memory held.
+    /// Memory held (saturating: only compared with the sort memory limit).
     pub(crate) fn bytes(&self) -> usize {
-        self.arena.len() + self.index.len() * ENTRY_COST
+        self.index
+            .len()
+            .saturating_mul(ENTRY_COST)
+            .saturating_add(self.arena.len())
     }
 
     /// Number of entries.
@@ -77,30 +80,42 @@ impl Chunk {
     }
 
     fn key(&self, e: &Entry) -> &[u8] {
-        self.arena.get(e.off..e.off + e.klen).unwrap_or_default()
+        self.arena.get(e.off..e.kend).unwrap_or_default()
     }
 
     fn payload(&self, e: &Entry) -> &[u8] {
-        let start = e.off + e.klen;
-        self.arena.get(start..start + e.plen).unwrap_or_default()
+        self.arena.get(e.kend..e.end).unwrap_or_default()
     }
 
-    fn append(&mut self, other: Chunk) {
+    fn append(&mut self, other: Chunk) -> std::io::Result<()> {
         let base = self.arena.len();
         if self.arena.is_empty() {
             self.arena = other.arena;
         } else {
             self.arena.extend_from_slice(&other.arena);
         }
-        self.index.extend(other.index.into_iter().map(|mut e| {
-            e.off += base;
-            e
-        }));
+        // Offsets stay within the (in-memory) arena, so moving them cannot overflow; if it did,
+        // the sort would be wrong, so it is an error rather than a wrapped offset.
+        let moved = |e: Entry| -> Option<Entry> {
+            Some(Entry {
+                prefix: e.prefix,
+                off: e.off.checked_add(base)?,
+                kend: e.kend.checked_add(base)?,
+                end: e.end.checked_add(base)?,
+            })
+        };
+        self.index.reserve(other.index.len());
+        for e in other.index {
+            let e = moved(e)
+                .ok_or_else(|| std::io::Error::other("the sort buffer passes the address space"))?;
+            self.index.push(e);
+        }
+        Ok(())
     }
 
     fn sort(&mut self) {
         let arena = &self.arena;
-        let key = |e: &Entry| arena.get(e.off..e.off + e.klen).unwrap_or_default();
+        let key = |e: &Entry| arena.get(e.off..e.kend).unwrap_or_default();
         self.index
             .sort_unstable_by(|a, b| a.prefix.cmp(&b.prefix).then_with(|| key(a).cmp(key(b))));
     }
@@ -168,40 +183,37 @@ fn temp_file(dir: &Path) -> std::io::Result<Run> {
 }
 
 fn write_varint(w: &mut impl Write, mut n: u64) -> std::io::Result<()> {
+    // Seven bits a byte: ten bytes hold any u64, so the loop always ends at a `last`.
     let mut buf = [0u8; 10];
-    let mut i = 0;
-    loop {
+    let mut last = buf.len();
+    for (i, b) in buf.iter_mut().enumerate() {
         let byte = (n & 0x7F) as u8;
         n >>= 7;
-        if let Some(b) = buf.get_mut(i) {
-            *b = if n == 0 { byte } else { byte | 0x80 };
-        }
-        i += 1;
         if n == 0 {
+            *b = byte;
+            last = i;
             break;
         }
+        *b = byte | 0x80;
     }
-    w.write_all(buf.get(..i).unwrap_or_default())
+    w.write_all(buf.get(..=last).unwrap_or_default())
 }
 
 /// Reads a varint; `None` at a clean end of input.
 fn read_varint(r: &mut impl Read) -> std::io::Result<Option<u64>> {
     let mut n = 0u64;
-    let mut shift = 0;
-    loop {
+    for shift in (0..=63).step_by(7) {
         let mut b = [0u8; 1];
         if r.read(&mut b)? == 0 {
             return if shift == 0 { Ok(None) } else { Err(corrupt()) };
         }
-        n |= u64::from(b[0] & 0x7F) << shift;
-        if b[0] & 0x80 == 0 {
+        let [b] = b;
+        n |= u64::from(b & 0x7F) << shift;
+        if b & 0x80 == 0 {
             return Ok(Some(n));
         }
-        shift += 7;
-        if shift > 63 {
-            return Err(corrupt());
-        }
     }
+    Err(corrupt())
 }
 
 fn corrupt() -> std::io::Error {
@@ -240,7 +252,7 @@ impl Sorter {
     /// Adds every entry of a chunk.
     pub(crate) fn absorb(&mut self, chunk: Chunk) -> std::io::Result<()> {
         if chunk.len() > 0 {
-            self.mem.append(chunk);
+            self.mem.append(chunk)?;
             self.spill_if_full()?;
         }
         Ok(())
@@ -261,10 +273,11 @@ impl Sorter {
         {
             let mut w = BufWriter::with_capacity(1 << 18, &run.file);
             for e in &self.mem.index {
-                write_varint(&mut w, e.klen as u64)?;
-                write_varint(&mut w, e.plen as u64)?;
-                w.write_all(self.mem.key(e))?;
-                w.write_all(self.mem.payload(e))?;
+                let (key, payload) = (self.mem.key(e), self.mem.payload(e));
+                write_varint(&mut w, key.len() as u64)?;
+                write_varint(&mut w, payload.len() as u64)?;
+                w.write_all(key)?;
+                w.write_all(payload)?;
             }
             w.flush()?;
         }
@@ -310,7 +323,7 @@ impl Sorted {
         }
         Ok(Merge {
             mem: &self.mem,
-            pos: 0,
+            rest: &self.mem.index,
             runs,
             last: None,
         })
@@ -348,7 +361,8 @@ impl RunReader<'_> {
 /// A merged reading of a [`Sorted`].
 pub(crate) struct Merge<'a> {
     mem: &'a Chunk,
-    pos: usize,
+    /// The entries in memory not read yet.
+    rest: &'a [Entry],
     runs: Vec<RunReader<'a>>,
     /// The source of the entry returned last (advanced on the next call): `None` for memory.
     last: Option<Option<usize>>,
@@ -358,7 +372,7 @@ impl Merge<'_> {
     /// The next entry: key and payload.
     pub(crate) fn next(&mut self) -> std::io::Result<Option<(&[u8], &[u8])>> {
         match self.last.take() {
-            Some(None) => self.pos += 1,
+            Some(None) => self.rest = self.rest.split_first().map_or(&[], |(_, r)| r),
             Some(Some(i)) => {
                 if let Some(r) = self.runs.get_mut(i) {
                     r.advance()?;
@@ -366,11 +380,8 @@ impl Merge<'_> {
             }
             None => {}
         }
-        let mut best: Option<(Option<usize>, u64, &[u8])> = self
-            .mem
-            .index
-            .get(self.pos)
-            .map(|e| (None, e.prefix, self.mem.key(e)));
+        let mut best: Option<(Option<usize>, u64, &[u8])> =
+            self.rest.first().map(|e| (None, e.prefix, self.mem.key(e)));
         for (i, r) in self.runs.iter().enumerate() {
             if !r.live {
                 continue;
@@ -389,9 +400,8 @@ impl Merge<'_> {
         self.last = Some(source);
         Ok(match source {
             None => self
-                .mem
-                .index
-                .get(self.pos)
+                .rest
+                .first()
                 .map(|e| (self.mem.key(e), self.mem.payload(e))),
             Some(i) => self
                 .runs

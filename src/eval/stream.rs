@@ -102,12 +102,12 @@ impl Streamed {
         if self.format == LineFormat::Csv {
             out.write_all(jsonl::CSV_HEADER.as_bytes())?;
         }
-        let mut n = 0;
+        let mut n = 0u64;
         let skip = &self.skip;
         let mut write = |key: &[u8], line: &[u8]| -> std::io::Result<()> {
             if skip.is_empty() || !skip.contains(key_id(key)) {
                 out.write_all(line)?;
-                n += 1;
+                n = n.saturating_add(1);
             }
             Ok(())
         };
@@ -173,7 +173,7 @@ pub fn evaluate_lines(
         limits: opts.limits,
         problems: Vec::new(),
         line_problems: Vec::new(),
-        lines: Sorter::new(share * 2, spill.dir.clone()),
+        lines: Sorter::new(share.saturating_mul(2), spill.dir.clone()),
         cands: Sorter::new(share, spill.dir.clone()),
         ids: Sorter::new(share, spill.dir.clone()),
         share,
@@ -331,7 +331,7 @@ impl Ctx<'_> {
     fn job(&self, job: &Job) -> Out {
         let mut out = Out::default();
         job.for_each(self.opts, |line, r| {
-            out.records += 1;
+            out.records = out.records.saturating_add(1);
             match r {
                 Ok(text) => self.record(line, text, &mut out),
                 Err(p) => out.problems.push(p),
@@ -364,7 +364,9 @@ impl Ctx<'_> {
             }
         };
         id_entry(&judged.id, judged.line, &mut out.ids);
-        out.candidates += judged.candidates.len() as u64;
+        out.candidates = out
+            .candidates
+            .saturating_add(judged.candidates.len() as u64);
         let mut state = State::default();
         for c in judged.candidates {
             if self.local.get(c.reward).copied().unwrap_or(false) {
@@ -388,9 +390,9 @@ impl Ctx<'_> {
                     false,
                     arena,
                 );
-                let klen = arena.len() - off;
+                let kend = arena.len();
                 codec::encode(&c, arena);
-                out.cands.push_written(off, klen);
+                out.cands.push_written(off, kend);
             }
         }
     }
@@ -407,12 +409,12 @@ impl Ctx<'_> {
         let arena = lines.arena_mut();
         let off = arena.len();
         line_key(&key.0, &key.1, key.2, key.3, key.4, arena);
-        let klen = arena.len() - off;
+        let kend = arena.len();
         match self.format {
             LineFormat::Jsonl => jsonl::write_line(line, arena),
             LineFormat::Csv => jsonl::write_csv_row(line, arena),
         }
-        lines.push_written(off, klen);
+        lines.push_written(off, kend);
     }
 }
 
@@ -436,14 +438,15 @@ struct Acc {
 impl Acc {
     /// Problems the reader found itself: each is a record read.
     fn reader(&mut self, own: Vec<RecordProblem>) {
-        self.records += own.len() as u64;
+        self.records = self.records.saturating_add(own.len() as u64);
         self.problems.extend(own);
     }
 
     fn absorb(&mut self, out: Out) -> std::io::Result<()> {
-        self.records += out.records;
-        // The count only grows, so whether a run passes the limit does not depend on order.
-        self.candidates += out.candidates;
+        self.records = self.records.saturating_add(out.records);
+        // The count only grows, so whether a run passes the limit does not depend on order
+        // (saturating: `u64::MAX` is past every limit that could stop it).
+        self.candidates = self.candidates.saturating_add(out.candidates);
         super::run_lines_within(self.candidates, &self.limits)?;
         self.problems.extend(out.problems);
         self.line_problems.extend(out.line_problems);
@@ -456,7 +459,7 @@ impl Acc {
         // 1. Record ids on more than one line: every such record is a problem.
         let dups = duplicate_ids(self.ids.finish(), &mut self.problems)?;
         let escaped = |id: &str| {
-            let mut k = Vec::with_capacity(id.len() + 2);
+            let mut k = Vec::with_capacity(id.len().saturating_add(2));
             escape_id(id, &mut k);
             k
         };
@@ -497,7 +500,7 @@ impl Acc {
                     state.totals.add(ctx.program, &c);
                 }
             }
-            let mut out = Sorter::new(self.share * 2, self.dir.clone());
+            let mut out = Sorter::new(self.share.saturating_mul(2), self.dir.clone());
             let mut built = Chunk::default();
             let mut found = Vec::new();
             let mut m = cands.merge()?;
@@ -567,16 +570,19 @@ fn duplicate_ids(
     };
     let mut m = ids.merge()?;
     while let Some((key, _)) = m.next()? {
-        let split = key.len().saturating_sub(8);
-        let (id, line) = key.split_at(split);
-        let mut l = [0u8; 8];
-        l.copy_from_slice(line);
+        // Written by `id_entry`: the escaped id, then the line's eight bytes.
+        let (id, line) = key.split_last_chunk::<8>().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "a temporary sort file was changed while merit was using it",
+            )
+        })?;
         if id != group.as_slice() {
             flush(&group, &mut lines, &mut dups);
             group.clear();
             group.extend_from_slice(id);
         }
-        lines.push(u64::from_be_bytes(l));
+        lines.push(u64::from_be_bytes(*line));
     }
     flush(&group, &mut lines, &mut dups);
     Ok(dups)
@@ -612,8 +618,8 @@ fn id_entry(id: &str, line: u64, ids: &mut Chunk) {
     let off = arena.len();
     escape_id(id, arena);
     arena.extend_from_slice(&line.to_be_bytes());
-    let klen = arena.len() - off;
-    ids.push_written(off, klen);
+    let kend = arena.len();
+    ids.push_written(off, kend);
 }
 
 /// A line's (or candidate's) key: earned time, escaped record id, reward, occurrence,
@@ -630,16 +636,33 @@ fn line_key(at: &Instant, id: &str, reward: usize, occurrence: u32, claw: bool, 
 /// The escaped record id of a line key (with its end marker).
 fn key_id(key: &[u8]) -> &[u8] {
     let rest = key.get(12..).unwrap_or_default();
-    let mut i = 0;
-    while let Some(&b) = rest.get(i) {
+    let mut bytes = rest.iter().enumerate();
+    while let Some((_, &b)) = bytes.next() {
         if b == 0 {
-            match rest.get(i + 1) {
-                Some(0xFF) => i += 2,
-                _ => return rest.get(..i + 2).unwrap_or(rest),
+            match bytes.next() {
+                Some((_, 0xFF)) => {}
+                // The end marker: the id runs to here.
+                Some((end, _)) => return rest.get(..=end).unwrap_or(rest),
+                None => return rest,
             }
-        } else {
-            i += 1;
         }
     }
     rest
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_key_gives_back_its_escaped_id() {
+        for id in ["R1", "", "a\u{0}b", "\u{0}", "\u{0}\u{0}x"] {
+            let at = chrono::DateTime::parse_from_rfc3339("2025-03-01T09:00:00+01:00")
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut key = Vec::new();
+            super::line_key(&at, id, 3, 0, true, &mut key);
+            let mut escaped = Vec::new();
+            super::escape_id(id, &mut escaped);
+            assert_eq!(super::key_id(&key), escaped.as_slice(), "{id:?}");
+            assert_eq!(super::unescape_id(&escaped), id);
+        }
+    }
 }

@@ -7,6 +7,7 @@
 
 use super::terms::{self, TermChange};
 use super::{fmt_dec, fmt_percent, fmt_signed, json_text, table};
+use crate::eval::EvalError;
 use crate::ledger::{Ledger, Line, Total};
 use crate::money::{Currency, Money};
 use crate::reconcile::line_key;
@@ -30,9 +31,10 @@ pub struct MoneyRow {
 }
 
 impl MoneyRow {
-    /// New minus old.
-    pub fn change(&self) -> Decimal {
-        self.new - self.old
+    /// New minus old; `None` when that passes the range of exact decimals (a row from
+    /// [`money_diff`] never does: it checks).
+    pub fn change(&self) -> Option<Decimal> {
+        self.new.checked_sub(self.old)
     }
 }
 
@@ -84,7 +86,7 @@ impl MoneyDiff {
     }
 }
 
-fn rows(old: &[Total], new: &[Total]) -> Vec<MoneyRow> {
+fn rows(old: &[Total], new: &[Total]) -> Result<Vec<MoneyRow>, EvalError> {
     let mut m: BTreeMap<(String, Currency), MoneyRow> = BTreeMap::new();
     for (t, is_new) in old
         .iter()
@@ -101,13 +103,25 @@ fn rows(old: &[Total], new: &[Total]) -> Vec<MoneyRow> {
                 new: Decimal::ZERO,
             });
         r.scale = r.scale.max(t.amount.1);
-        if is_new {
-            r.new += t.amount.0;
-        } else {
-            r.old += t.amount.0;
-        }
+        let side = if is_new { &mut r.new } else { &mut r.old };
+        *side = side
+            .checked_add(t.amount.0)
+            .ok_or_else(|| out_of_range(&t.key, t.currency))?;
     }
-    m.into_values().collect()
+    m.into_values()
+        .map(|r| match r.change() {
+            Some(_) => Ok(r),
+            None => Err(out_of_range(&r.key, r.currency)),
+        })
+        .collect()
+}
+
+/// A total or change of `key` in `currency` that passes the range of exact decimals.
+fn out_of_range(key: &str, currency: Currency) -> EvalError {
+    EvalError::new(
+        Some("amount".into()),
+        format!("the change of `{key}` in {currency} passes the range of exact decimals"),
+    )
 }
 
 fn same_line(a: &Line, b: &Line) -> bool {
@@ -124,15 +138,15 @@ fn same_line(a: &Line, b: &Line) -> bool {
 }
 
 /// Compares two ledgers of the same records.
-pub fn money_diff(old: &Ledger, new: &Ledger) -> MoneyDiff {
+pub fn money_diff(old: &Ledger, new: &Ledger) -> Result<MoneyDiff, EvalError> {
     let olds: HashMap<&str, &Line> = old.lines.iter().map(|l| (line_key(&l.id), l)).collect();
     let news: HashMap<&str, &Line> = new.lines.iter().map(|l| (line_key(&l.id), l)).collect();
     let mut lines = Vec::new();
-    let mut unchanged = 0;
+    let mut unchanged = 0usize;
     for l in &new.lines {
         let key = line_key(&l.id);
         match olds.get(key) {
-            Some(o) if same_line(o, l) => unchanged += 1,
+            Some(o) if same_line(o, l) => unchanged = unchanged.saturating_add(1),
             o => lines.push(LineChange {
                 key: key.to_string(),
                 record_id: l.record_id.clone(),
@@ -153,8 +167,8 @@ pub fn money_diff(old: &Ledger, new: &Ledger) -> MoneyDiff {
         }
     }
     lines.sort_by(|a, b| (&a.record_id, &a.key).cmp(&(&b.record_id, &b.key)));
-    let q = |l: &Ledger| -> BTreeMap<String, Decimal> { super::metrics::owed_quantities(&l.lines) };
-    let (qo, qn) = (q(old), q(new));
+    let q = |l: &Ledger| super::metrics::owed_quantities(&l.lines);
+    let (qo, qn) = (q(old)?, q(new)?);
     let mut units: Vec<&String> = qo.keys().chain(qn.keys()).collect();
     units.sort();
     units.dedup();
@@ -168,14 +182,14 @@ pub fn money_diff(old: &Ledger, new: &Ledger) -> MoneyDiff {
             )
         })
         .collect();
-    MoneyDiff {
-        owed: rows(&old.summary.owed, &new.summary.owed),
-        by_rule: rows(&old.summary.by_rule, &new.summary.by_rule),
-        by_recipient: rows(&old.summary.by_recipient, &new.summary.by_recipient),
+    Ok(MoneyDiff {
+        owed: rows(&old.summary.owed, &new.summary.owed)?,
+        by_rule: rows(&old.summary.by_rule, &new.summary.by_rule)?,
+        by_recipient: rows(&old.summary.by_recipient, &new.summary.by_recipient)?,
         quantities,
         lines,
         unchanged,
-    }
+    })
 }
 
 /// The CI gate: limits on how much each currency's owed total may grow.
@@ -191,7 +205,19 @@ pub struct Gate {
 pub fn check_gate(owed: &[MoneyRow], gate: &Gate) -> Vec<String> {
     let mut out = Vec::new();
     for r in owed {
-        let growth = r.change();
+        let growth = match r.change() {
+            Some(g) => g,
+            None if r.new > r.old => {
+                out.push(format!(
+                    "{} owed grows by more than exact decimals hold ({} → {})",
+                    r.currency,
+                    fmt_dec(r.old, r.scale),
+                    fmt_dec(r.new, r.scale)
+                ));
+                continue;
+            }
+            None => continue,
+        };
         if growth <= Decimal::ZERO {
             continue;
         }
@@ -311,7 +337,9 @@ fn money_rows(rows: &[MoneyRow], only_changed: bool) -> Vec<Vec<String>> {
                 r.currency.to_string(),
                 fmt_dec(r.old, r.scale),
                 fmt_dec(r.new, r.scale),
-                fmt_signed(r.change(), r.scale),
+                r.change()
+                    .map(|c| fmt_signed(c, r.scale))
+                    .unwrap_or_default(),
                 fmt_percent(r.old, r.new),
             ]
         })
@@ -361,7 +389,7 @@ pub fn render_text(d: &Diff) -> String {
         out.push_str(&indent(&table(&h, &by_rule, &[2, 3, 4, 5])));
     }
     let by_recipient = money_rows(&m.by_recipient, true);
-    let same = m.by_recipient.len() - by_recipient.len();
+    let same = m.by_recipient.iter().filter(|r| r.old == r.new).count();
     out.push_str(&format!(
         "\nBy recipient ({} changed, {same} unchanged)\n",
         by_recipient.len()
@@ -430,7 +458,7 @@ fn rows_json(rows: &[MoneyRow]) -> serde_json::Value {
                     "currency": r.currency.to_string(),
                     "old": fmt_dec(r.old, r.scale),
                     "new": fmt_dec(r.new, r.scale),
-                    "change": fmt_dec(r.change(), r.scale),
+                    "change": r.change().map(|c| fmt_dec(c, r.scale)),
                     "percent": super::percent_change(r.old, r.new).map(|p| fmt_dec(p, 2)),
                 })
             })
@@ -449,7 +477,7 @@ pub fn render_json(d: &Diff) -> String {
                 "currency": r.currency.to_string(),
                 "old": fmt_dec(r.old, r.scale),
                 "new": fmt_dec(r.new, r.scale),
-                "change": fmt_dec(r.change(), r.scale),
+                "change": r.change().map(|c| fmt_dec(c, r.scale)),
                 "percent": super::percent_change(r.old, r.new).map(|p| fmt_dec(p, 2)),
             })
         })

@@ -12,7 +12,8 @@
 //!   charged, i.e. every line except forfeited lines and clawback lines (a clawback does not
 //!   give budget back).
 
-use crate::ledger::{Line, Status};
+use crate::eval::EvalError;
+use crate::ledger::{add_to, Line, Status};
 use crate::money::{Currency, Money};
 use crate::program::RewardKind;
 use rust_decimal::Decimal;
@@ -64,7 +65,7 @@ pub fn is_reward(l: &Line) -> bool {
 
 /// Figures per currency, in currency order. A program budget adds its currency even when no
 /// line is in it.
-pub fn currency_stats(lines: &[Line], budgets: &[Money]) -> Vec<CurrencyStats> {
+pub fn currency_stats(lines: &[Line], budgets: &[Money]) -> Result<Vec<CurrencyStats>, EvalError> {
     #[derive(Default)]
     struct Acc<'a> {
         scale: u32,
@@ -88,23 +89,24 @@ pub fn currency_stats(lines: &[Line], budgets: &[Money]) -> Vec<CurrencyStats> {
         let a = acc.entry(c).or_default();
         a.scale = a.scale.max(scale);
         let e = a.by_status.entry(l.status).or_insert((Decimal::ZERO, 0));
-        e.0 += amount;
-        e.1 += 1;
+        add_to(&mut e.0, amount, l)?;
+        e.1 = e.1.saturating_add(1);
         if l.status.counts_as_owed() {
-            a.owed += amount;
+            add_to(&mut a.owed, amount, l)?;
         }
         if is_reward(l) {
-            a.rewards += 1;
-            a.reward_sum += amount;
+            a.rewards = a.rewards.saturating_add(1);
+            add_to(&mut a.reward_sum, amount, l)?;
             a.largest = Some(a.largest.map_or(amount, |m| m.max(amount)));
             a.records.insert(&l.record_id);
             a.recipients.insert((&l.recipient.role, &l.recipient.id));
         }
         if !matches!(l.status, Status::Forfeited | Status::ClawedBack) && l.reverses.is_none() {
-            a.charged += amount;
+            add_to(&mut a.charged, amount, l)?;
         }
     }
-    acc.into_iter()
+    Ok(acc
+        .into_iter()
         .map(|(currency, a)| {
             let referrals = a.records.len() as u64;
             CurrencyStats {
@@ -124,7 +126,7 @@ pub fn currency_stats(lines: &[Line], budgets: &[Money]) -> Vec<CurrencyStats> {
                     .map(|b| (b.amount, a.charged)),
             }
         })
-        .collect()
+        .collect())
 }
 
 /// `x / n`, or `None` for n = 0.
@@ -137,19 +139,20 @@ pub fn div(x: Decimal, n: u64) -> Option<Decimal> {
 
 /// Owed quantities of non-money rewards, as the ledger summary counts them: points by unit,
 /// discounts and perks as a number of lines.
-pub fn owed_quantities(lines: &[Line]) -> BTreeMap<String, Decimal> {
+pub fn owed_quantities(lines: &[Line]) -> Result<BTreeMap<String, Decimal>, EvalError> {
     let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
     for l in lines {
         if l.amount.is_some() || !l.status.counts_as_owed() {
             continue;
         }
         if let (Some(q), Some(u)) = (l.quantity, &l.unit) {
-            if matches!(l.kind, RewardKind::Discount | RewardKind::Perk) {
-                *out.entry(format!("{} lines", l.kind.name())).or_default() += Decimal::ONE;
+            let (key, q) = if matches!(l.kind, RewardKind::Discount | RewardKind::Perk) {
+                (format!("{} lines", l.kind.name()), Decimal::ONE)
             } else {
-                *out.entry(u.clone()).or_default() += q;
-            }
+                (u.clone(), q)
+            };
+            add_to(out.entry(key).or_default(), q, l)?;
         }
     }
-    out
+    Ok(out)
 }

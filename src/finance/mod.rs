@@ -59,7 +59,7 @@ pub(crate) fn percent_change(old: Decimal, new: Decimal) -> Option<Decimal> {
     if old.is_zero() {
         return None;
     }
-    (new - old)
+    new.checked_sub(old)?
         .checked_mul(Decimal::ONE_HUNDRED)
         .and_then(|x| x.checked_div(old.abs()))
         .map(|p| p.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven))

@@ -3,7 +3,8 @@
 //! rule, recipient, and month and quarter earned: the same groups as the money totals.
 
 use super::table;
-use crate::ledger::Line;
+use crate::eval::EvalError;
+use crate::ledger::{add_to, Line};
 use crate::program::RewardKind;
 use chrono::Datelike;
 use rust_decimal::Decimal;
@@ -44,36 +45,39 @@ fn worth(l: &Line) -> Option<(String, Decimal)> {
 }
 
 /// Totals per group, key and unit.
-pub fn totals(lines: &[Line]) -> Vec<QuantityTotal> {
+pub fn totals(lines: &[Line]) -> Result<Vec<QuantityTotal>, EvalError> {
     let mut acc: BTreeMap<(usize, String, String), (Decimal, u64)> = BTreeMap::new();
-    let mut add = |g: usize, key: String, unit: &str, q: Decimal| {
+    let mut add = |g: usize, key: String, unit: &str, q: Decimal, l: &Line| {
         let e = acc.entry((g, key, unit.to_string())).or_default();
-        e.0 += q;
-        e.1 += 1;
+        e.1 = e.1.saturating_add(1);
+        add_to(&mut e.0, q, l)
     };
     for l in lines {
         let Some((unit, q)) = worth(l) else { continue };
-        add(0, l.status.as_str().to_string(), &unit, q);
+        add(0, l.status.as_str().to_string(), &unit, q, l)?;
         if !l.status.counts_as_owed() {
             continue;
         }
         let d = l.earned_at.date_naive();
-        add(1, l.rule.clone(), &unit, q);
+        add(1, l.rule.clone(), &unit, q, l)?;
         add(
             2,
             format!("{}:{}", l.recipient.role, l.recipient.id),
             &unit,
             q,
-        );
-        add(3, format!("{:04}-{:02}", d.year(), d.month()), &unit, q);
+            l,
+        )?;
+        add(3, format!("{:04}-{:02}", d.year(), d.month()), &unit, q, l)?;
         add(
             4,
-            format!("{:04}-Q{}", d.year(), d.month0() / 3 + 1),
+            format!("{:04}-Q{}", d.year(), crate::time::quarter(d).0),
             &unit,
             q,
-        );
+            l,
+        )?;
     }
-    acc.into_iter()
+    Ok(acc
+        .into_iter()
         .map(|((g, key, unit), (amount, lines))| QuantityTotal {
             group: GROUPS.get(g).copied().unwrap_or(""),
             key,
@@ -81,7 +85,7 @@ pub fn totals(lines: &[Line]) -> Vec<QuantityTotal> {
             amount,
             lines,
         })
-        .collect()
+        .collect())
 }
 
 /// The text sections, one per group that has totals.

@@ -16,7 +16,8 @@
 
 use super::metrics::{currency_stats, is_reward, owed_quantities, CurrencyStats, STATUSES};
 use super::{csv, fmt_dec, json_text, table};
-use crate::ledger::{Ledger, Line};
+use crate::eval::EvalError;
+use crate::ledger::{add_to, Ledger, Line};
 use crate::money::{Currency, Money};
 use chrono::Datelike;
 use rust_decimal::Decimal;
@@ -119,12 +120,14 @@ fn median(mut xs: Vec<Decimal>) -> Option<Decimal> {
     if n == 0 {
         return None;
     }
-    let mid = *xs.get(n / 2)?;
+    // The middle one, or the two middle ones of an even count.
+    let (below, from_mid) = xs.split_at_checked(n / 2)?;
+    let mid = *from_mid.first()?;
     if n % 2 == 1 {
         Some(mid)
     } else {
-        let lo = *xs.get(n / 2 - 1)?;
-        (lo + mid).checked_div(Decimal::TWO)
+        let lo = *below.last()?;
+        lo.checked_add(mid)?.checked_div(Decimal::TWO)
     }
 }
 
@@ -174,7 +177,12 @@ fn step_conversion(steps: &mut [FunnelStep]) {
 
 /// Builds the report. `records` is the number of records read, when known; `budget` the
 /// program's budget, when known; `top` how many referrers per currency.
-pub fn report(ledger: &Ledger, records: Option<u64>, budgets: &[Money], top: usize) -> Report {
+pub fn report(
+    ledger: &Ledger,
+    records: Option<u64>,
+    budgets: &[Money],
+    top: usize,
+) -> Result<Report, EvalError> {
     let lines = &ledger.lines;
     let mut totals: BTreeMap<(usize, String, Currency), (Decimal, u32, u64)> = BTreeMap::new();
     const GROUPS: [&str; 6] = [
@@ -185,28 +193,28 @@ pub fn report(ledger: &Ledger, records: Option<u64>, budgets: &[Money], top: usi
         "month",
         "quarter",
     ];
-    let mut add = |g: usize, key: String, a: Decimal, s: u32, c: Currency| {
+    let mut add = |g: usize, key: String, (a, s): (Decimal, u32), c: Currency, l: &Line| {
         let e = totals.entry((g, key, c)).or_insert((Decimal::ZERO, s, 0));
-        e.0 += a;
         e.1 = e.1.max(s);
-        e.2 += 1;
+        e.2 = e.2.saturating_add(1);
+        add_to(&mut e.0, a, l)
     };
     for l in lines {
-        let (Some((a, s)), Some(c)) = (l.amount, l.currency) else {
+        let (Some(a), Some(c)) = (l.amount, l.currency) else {
             continue;
         };
-        add(1, l.status.as_str().to_string(), a, s, c);
+        add(1, l.status.as_str().to_string(), a, c, l)?;
         if !l.status.counts_as_owed() {
             continue;
         }
         let d = l.earned_at.date_naive();
-        add(0, c.to_string(), a, s, c);
-        add(2, l.rule.clone(), a, s, c);
+        add(0, c.to_string(), a, c, l)?;
+        add(2, l.rule.clone(), a, c, l)?;
         let who = format!("{}:{}", l.recipient.role, l.recipient.id);
-        add(3, who, a, s, c);
-        add(4, format!("{:04}-{:02}", d.year(), d.month()), a, s, c);
-        let q = d.month0() / 3 + 1;
-        add(5, format!("{:04}-Q{q}", d.year()), a, s, c);
+        add(3, who, a, c, l)?;
+        add(4, format!("{:04}-{:02}", d.year(), d.month()), a, c, l)?;
+        let (q, _) = crate::time::quarter(d);
+        add(5, format!("{:04}-Q{q}", d.year()), a, c, l)?;
     }
     // Statuses in their usual order rather than alphabetically.
     let status_rank = |k: &str| STATUSES.iter().position(|s| s.as_str() == k).unwrap_or(99);
@@ -241,23 +249,23 @@ pub fn report(ledger: &Ledger, records: Option<u64>, budgets: &[Money], top: usi
         .map(|l| l.record_id.as_str())
         .collect::<BTreeSet<_>>()
         .len() as u64;
-    Report {
+    Ok(Report {
         program: (ledger.program.name.clone(), ledger.program.version.clone()),
         as_of: ledger.as_of,
         records,
         rewarded,
         lines: lines.len() as u64,
         totals,
-        quantities: owed_quantities(lines),
-        quantity_totals: super::quantities::totals(lines),
-        leaders: leaders(lines, top),
+        quantities: owed_quantities(lines)?,
+        quantity_totals: super::quantities::totals(lines)?,
+        leaders: leaders(lines, top)?,
         funnel: funnel(lines, records),
         funnel_exact: false,
-        stats: currency_stats(lines, budgets),
-    }
+        stats: currency_stats(lines, budgets)?,
+    })
 }
 
-fn leaders(lines: &[Line], top: usize) -> Vec<Leader> {
+fn leaders(lines: &[Line], top: usize) -> Result<Vec<Leader>, EvalError> {
     type Acc<'a> = (Decimal, u32, BTreeSet<&'a str>);
     let mut by: BTreeMap<(Currency, &str), Acc> = BTreeMap::new();
     for l in lines.iter().filter(|l| l.recipient.role == "referrer") {
@@ -270,7 +278,7 @@ fn leaders(lines: &[Line], top: usize) -> Vec<Leader> {
         let e = by
             .entry((c, &l.recipient.id))
             .or_insert((Decimal::ZERO, s, BTreeSet::new()));
-        e.0 += a;
+        add_to(&mut e.0, a, l)?;
         e.1 = e.1.max(s);
         if is_reward(l) {
             e.2.insert(&l.record_id);
@@ -295,12 +303,12 @@ fn leaders(lines: &[Line], top: usize) -> Vec<Leader> {
                 .then(b.referrals.cmp(&a.referrals))
                 .then(a.id.cmp(&b.id))
         });
-        for (i, mut l) in v.into_iter().take(top).enumerate() {
-            l.rank = i + 1;
+        for (rank, mut l) in (1..).zip(v.into_iter().take(top)) {
+            l.rank = rank;
             out.push(l);
         }
     }
-    out
+    Ok(out)
 }
 
 fn funnel(lines: &[Line], records: Option<u64>) -> Vec<FunnelStep> {
@@ -326,7 +334,7 @@ fn funnel(lines: &[Line], records: Option<u64>) -> Vec<FunnelStep> {
                 .iter()
                 .filter_map(|(r, t)| {
                     let before = p.get(r)?;
-                    let secs = (*t - *before).num_seconds();
+                    let secs = t.signed_duration_since(*before).num_seconds();
                     Decimal::from(secs).checked_div(Decimal::from(86_400))
                 })
                 .collect();

@@ -40,6 +40,9 @@ pub enum SimulateError {
     /// The records could not be read.
     #[error("reading records: {0}")]
     Io(#[source] std::io::Error),
+    /// A scenario's figures pass the range of exact decimals.
+    #[error("scenario `{0}`: {msg}", msg = .1.message)]
+    Totals(String, crate::eval::EvalError),
 }
 
 /// Runs every scenario over the same records. Every scenario's overrides are checked before
@@ -60,13 +63,14 @@ pub fn simulate(
         let ledger = evaluate_str(&p, records, opts)
             .map_err(SimulateError::Io)?
             .ledger;
+        let totals = |e| SimulateError::Totals(s.name.clone(), e);
         out.push(ScenarioResult {
             name: s.name.clone(),
             set: s.set.clone(),
             records: ledger.summary.records,
             rewarded: ledger.summary.rewarded,
-            stats: currency_stats(&ledger.lines, &p.budgets),
-            quantities: owed_quantities(&ledger.lines),
+            stats: currency_stats(&ledger.lines, &p.budgets).map_err(totals)?,
+            quantities: owed_quantities(&ledger.lines).map_err(totals)?,
             problems: ledger.problems,
         });
     }

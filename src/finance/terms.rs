@@ -163,9 +163,9 @@ fn within_text(w: &ast::Within) -> String {
 /// Adds a fact, numbering repeated keys (`bonus if x (2)`).
 fn push(facts: &mut Vec<(String, String)>, key: String, value: String) {
     let mut k = key.clone();
-    let mut n = 1;
+    let mut n = 1u32;
     while facts.iter().any(|(f, _)| *f == k) {
-        n += 1;
+        n = n.saturating_add(1);
         k = format!("{key} ({n})");
     }
     facts.push((k, value));

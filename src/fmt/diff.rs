@@ -1,4 +1,10 @@
 //! A unified-style line diff (longest common subsequence), for `merit fmt --diff`.
+//!
+//! Arithmetic here is on line counts and indices of two texts already in memory (a rule file
+//! that parsed, so at most `SyntaxLimits::max_file_bytes`, and its formatted form), and on LCS
+//! lengths bounded by those counts; the table is at most [`MAX_CELLS`] cells. None of it can
+//! overflow, so the module allows `clippy::arithmetic_side_effects`; indexing is still checked.
+#![allow(clippy::arithmetic_side_effects)]
 
 /// Lines of context around each change.
 const CONTEXT: usize = 3;
@@ -17,30 +23,45 @@ enum Op {
 /// An optimal alignment of `a` and `b` (longest common subsequence); quadratic in size.
 fn lcs(a: &[&str], b: &[&str]) -> Vec<Op> {
     let (n, m) = (a.len(), b.len());
-    // table[i * (m + 1) + j]: the longest common subsequence of a[i..] and b[j..].
-    let mut table = vec![0u32; (n + 1) * (m + 1)];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            table[i * (m + 1) + j] = if a[i] == b[j] {
-                table[(i + 1) * (m + 1) + j + 1] + 1
+    let w = m + 1;
+    // table[i * w + j]: the longest common subsequence of a[i..] and b[j..]; row n and
+    // column m stay 0.
+    let mut table = vec![0u32; (n + 1) * w];
+    let at = |t: &[u32], i: usize, j: usize| t.get(i * w + j).copied().unwrap_or(0);
+    for (i, x) in a.iter().enumerate().rev() {
+        for (j, y) in b.iter().enumerate().rev() {
+            let v = if x == y {
+                at(&table, i + 1, j + 1) + 1
             } else {
-                table[(i + 1) * (m + 1) + j].max(table[i * (m + 1) + j + 1])
+                at(&table, i + 1, j).max(at(&table, i, j + 1))
             };
+            if let Some(cell) = table.get_mut(i * w + j) {
+                *cell = v;
+            }
         }
     }
     let mut ops = Vec::with_capacity(n + m);
     let (mut i, mut j) = (0, 0);
-    while i < n || j < m {
-        if i < n && j < m && a[i] == b[j] {
-            ops.push(Op::Same);
-            i += 1;
-            j += 1;
-        } else if j == m || (i < n && table[(i + 1) * (m + 1) + j] >= table[i * (m + 1) + j + 1]) {
-            ops.push(Op::Del);
-            i += 1;
-        } else {
-            ops.push(Op::Ins);
-            j += 1;
+    loop {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                ops.push(Op::Same);
+                i += 1;
+                j += 1;
+            }
+            (Some(_), None) => {
+                ops.push(Op::Del);
+                i += 1;
+            }
+            (Some(_), Some(_)) if at(&table, i + 1, j) >= at(&table, i, j + 1) => {
+                ops.push(Op::Del);
+                i += 1;
+            }
+            (_, Some(_)) => {
+                ops.push(Op::Ins);
+                j += 1;
+            }
+            (None, None) => break,
         }
     }
     ops
@@ -53,7 +74,11 @@ fn windowed(a: &[&str], b: &[&str]) -> Vec<Op> {
     let mut ops = Vec::new();
     while i < a.len() || j < b.len() {
         let (ea, eb) = ((i + WINDOW).min(a.len()), (j + WINDOW).min(b.len()));
-        let local = lcs(&a[i..ea], &b[j..eb]);
+        // `i <= ea` and `j <= eb`: both windows exist.
+        let (Some(wa), Some(wb)) = (a.get(i..ea), b.get(j..eb)) else {
+            break;
+        };
+        let local = lcs(wa, wb);
         let last = ea == a.len() && eb == b.len();
         let (mut di, mut dj) = (0, 0);
         for op in local {
@@ -79,13 +104,19 @@ fn windowed(a: &[&str], b: &[&str]) -> Vec<Op> {
 /// The edit script turning `a` into `b`, with each step's old and new line index.
 fn script(a: &[&str], b: &[&str]) -> Vec<(Op, usize, usize)> {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
+    let (a_rest, b_rest) = (
+        a.get(prefix..).unwrap_or_default(),
+        b.get(prefix..).unwrap_or_default(),
+    );
+    let suffix = a_rest
         .iter()
         .rev()
-        .zip(b[prefix..].iter().rev())
+        .zip(b_rest.iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
-    let (ma, mb) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
+    // `suffix` is at most the length of either rest.
+    let ma = a_rest.get(..a_rest.len() - suffix).unwrap_or_default();
+    let mb = b_rest.get(..b_rest.len() - suffix).unwrap_or_default();
     let mut ops: Vec<Op> = vec![Op::Same; prefix];
     if (ma.len() + 1).saturating_mul(mb.len() + 1) > MAX_CELLS {
         ops.extend(windowed(ma, mb));
@@ -119,26 +150,33 @@ pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
     let b: Vec<&str> = new.split_terminator('\n').collect();
     let steps = script(&a, &b);
     let mut out = format!("--- {old_name}\n+++ {new_name}\n");
-    let changes: Vec<usize> = (0..steps.len())
-        .filter(|&k| steps[k].0 != Op::Same)
-        .collect();
-    if changes.is_empty() {
+    let mut changes = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.0 != Op::Same)
+        .map(|(k, _)| k)
+        .peekable();
+    if changes.peek().is_none() {
         out.push_str("@@ only the final line break differs @@\n");
         return out;
     }
-    let mut k = 0;
-    while k < changes.len() {
-        let start = changes[k].saturating_sub(CONTEXT);
-        let mut end = (changes[k] + CONTEXT + 1).min(steps.len());
-        while k + 1 < changes.len() && changes[k + 1].saturating_sub(CONTEXT) <= end {
-            k += 1;
-            end = (changes[k] + CONTEXT + 1).min(steps.len());
+    // Each hunk: a change with its context, joined with the changes whose context touches it.
+    while let Some(first) = changes.next() {
+        let start = first.saturating_sub(CONTEXT);
+        let mut end = (first + CONTEXT + 1).min(steps.len());
+        while let Some(&next) = changes.peek() {
+            if next.saturating_sub(CONTEXT) > end {
+                break;
+            }
+            end = (next + CONTEXT + 1).min(steps.len());
+            changes.next();
         }
-        k += 1;
-        let hunk = &steps[start..end];
+        let hunk = steps.get(start..end).unwrap_or_default();
+        let Some(&(_, oi, ni)) = hunk.first() else {
+            continue;
+        };
         let old_len = hunk.iter().filter(|s| s.0 != Op::Ins).count();
         let new_len = hunk.iter().filter(|s| s.0 != Op::Del).count();
-        let (_, oi, ni) = hunk[0];
         let at = |idx: usize, len: usize| if len == 0 { idx } else { idx + 1 };
         out.push_str(&format!(
             "@@ -{},{old_len} +{},{new_len} @@\n",

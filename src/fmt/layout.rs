@@ -12,6 +12,11 @@
 //! Trailing comments on consecutive lines are aligned in one column. Blank lines are kept (at
 //! most one) only where a line allows them: before a declaration or a clause, and before the
 //! comments that lead one; never right after a `{` or at the start of the file.
+//!
+//! Arithmetic here is on line numbers, columns and counts of a rule file that parsed (at most
+//! `SyntaxLimits::max_file_bytes`) and of its output lines: none of it can overflow, so the
+//! module allows `clippy::arithmetic_side_effects`. Indexing is still checked.
+#![allow(clippy::arithmetic_side_effects)]
 
 use super::scan::Scan;
 
@@ -119,9 +124,15 @@ pub(crate) fn render(mut lines: Vec<Line>, scan: &Scan) -> String {
 
 /// Attaches comments to lines; returns the comments left for the end of the file.
 fn attach(lines: &mut [Line], scan: &Scan) -> Vec<usize> {
-    let mut by_lo: Vec<usize> = (0..lines.len()).collect();
-    by_lo.sort_by_key(|&i| (lines[i].lo, lines[i].hi));
-    let los: Vec<u32> = by_lo.iter().map(|&i| lines[i].lo).collect();
+    // Lines by where their range starts (then ends); ties keep their order.
+    let mut ranges: Vec<(u32, u32, usize)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.lo, l.hi, i))
+        .collect();
+    ranges.sort_by_key(|&(lo, hi, _)| (lo, hi));
+    let los: Vec<u32> = ranges.iter().map(|&(lo, _, _)| lo).collect();
+    let by_lo: Vec<usize> = ranges.iter().map(|&(_, _, i)| i).collect();
     // The line whose range starts last at or before `pos`.
     let before = |pos: u32| {
         los.partition_point(|&lo| lo <= pos)
@@ -135,27 +146,29 @@ fn attach(lines: &mut [Line], scan: &Scan) -> Vec<usize> {
         let prev = ci.checked_sub(1).and_then(|p| scan.comments.get(p));
         if let (Some(l), Some(p)) = (trailing_line, prev) {
             if c.own_line && p.line + 1 == c.line && c.col >= p.col {
-                lines[l].trailing.push(ci);
+                if let Some(line) = lines.get_mut(l) {
+                    line.trailing.push(ci);
+                }
                 continue;
             }
         }
         if !c.own_line {
             let last_code = scan.prev_code_end(c.start).saturating_sub(1);
             let target = before(last_code).or_else(|| by_lo.first().copied());
-            if let Some(l) = target {
-                lines[l].trailing.push(ci);
+            if let Some((l, line)) = target.and_then(|l| Some((l, lines.get_mut(l)?))) {
+                line.trailing.push(ci);
                 trailing_line = Some(l);
                 continue;
             }
         }
         trailing_line = None;
-        let inside = before(c.start).filter(|&l| c.start < lines[l].hi);
+        let inside = before(c.start).filter(|&l| lines.get(l).is_some_and(|x| c.start < x.hi));
         let next = || {
             let k = los.partition_point(|&lo| lo < c.end);
             by_lo.get(k).copied()
         };
-        match inside.or_else(next) {
-            Some(l) => lines[l].leading.push(ci),
+        match inside.or_else(next).and_then(|l| lines.get_mut(l)) {
+            Some(line) => line.leading.push(ci),
             None => dangling.push(ci),
         }
     }
@@ -167,21 +180,24 @@ fn write(out: &[Out]) -> String {
     let width = |s: &str| s.chars().count();
     let mut cols = vec![0usize; out.len()];
     let mut i = 0;
-    while i < out.len() {
-        if out[i].trailing.is_empty() {
+    while let Some(first) = out.get(i) {
+        if first.trailing.is_empty() {
             i += 1;
             continue;
         }
+        // Lines `i..=j` have their trailing comments in one column.
         let mut j = i;
-        while out[j].trailing.len() == 1
-            && j + 1 < out.len()
-            && !out[j + 1].trailing.is_empty()
-            && !out[j + 1].blank_before
-        {
+        while let (Some(cur), Some(next)) = (out.get(j), out.get(j + 1)) {
+            if cur.trailing.len() != 1 || next.trailing.is_empty() || next.blank_before {
+                break;
+            }
             j += 1;
         }
-        let col = out[i..=j].iter().map(|o| width(&o.text)).max().unwrap_or(0) + 2;
-        cols[i..=j].iter_mut().for_each(|c| *c = col);
+        let group = out.get(i..=j).unwrap_or_default();
+        let col = group.iter().map(|o| width(&o.text)).max().unwrap_or(0) + 2;
+        if let Some(cs) = cols.get_mut(i..=j) {
+            cs.iter_mut().for_each(|c| *c = col);
+        }
         i = j + 1;
     }
     let mut s = String::new();

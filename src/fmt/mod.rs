@@ -108,7 +108,7 @@ pub fn format(name: &str, source: &str) -> Result<String, FormatError> {
     })?;
     if let Some(i) = same::first_difference(&before, &after) {
         return Err(FormatError::MeaningChanged {
-            detail: format!("declaration {} would differ", i + 1),
+            detail: format!("declaration {} would differ", i.saturating_add(1)),
         });
     }
     let comments = |text: &str| {

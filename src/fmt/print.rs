@@ -23,8 +23,11 @@ pub(crate) struct Printer<'s, 'a> {
     pub lines: Vec<Line>,
 }
 
+// Indents, widths and source positions below are those of a rule file that parsed (at most
+// `SyntaxLimits::max_file_bytes`, nesting at most `SyntaxLimits::max_nesting`): the saturating
+// additions never saturate.
 fn fits(indent: usize, text: &str) -> bool {
-    indent + text.chars().count() <= WIDTH
+    indent.saturating_add(text.chars().count()) <= WIDTH
 }
 
 /// The position of a header setting in the canonical order.
@@ -76,7 +79,10 @@ impl<'s, 'a> Printer<'s, 'a> {
     /// `head {` for a block whose source runs `lo..hi` (ending with its `}`); returns where the
     /// entries may start.
     fn open(&mut self, indent: usize, head: &str, lo: u32, hi: u32) -> u32 {
-        let brace = self.scan.open_brace(lo, hi).map_or(lo, |b| b + 1);
+        let brace = self
+            .scan
+            .open_brace(lo, hi)
+            .map_or(lo, |b| b.saturating_add(1));
         let mut line = Line::new(indent, format!("{head} {{"), lo, brace, Blank::Always);
         line.opens = true;
         self.lines.push(line);
@@ -92,7 +98,7 @@ impl<'s, 'a> Printer<'s, 'a> {
             hi,
             Blank::CommentsOnly,
         );
-        line.comment_indent = indent + 2;
+        line.comment_indent = indent.saturating_add(2);
         self.lines.push(line);
     }
 
@@ -108,7 +114,7 @@ impl<'s, 'a> Printer<'s, 'a> {
                         .scan
                         .open_brace(lo, self.scan.len())
                         .and_then(|o| self.scan.close_brace(o))
-                        .map_or(lo, |c| c + 1);
+                        .map_or(lo, |c| c.saturating_add(1));
                     (lo, hi)
                 }
             };
@@ -300,7 +306,7 @@ impl<'s, 'a> Printer<'s, 'a> {
         let (elo, _) = self.scan.trim(e.span);
         let head_hi = self.scan.prev_code_end(elo).max(lo);
         self.push(indent, head.to_string(), lo, head_hi, blank);
-        let inner = indent + 2;
+        let inner = indent.saturating_add(2);
         let chain = chain(e);
         match chain {
             Some((op, operands)) if !fits(inner, &flat) => {

@@ -27,7 +27,11 @@ pub fn equivalent(a: &Module, b: &Module) -> bool {
 pub(crate) fn first_difference(a: &Module, b: &Module) -> Option<usize> {
     let (a, b) = (normalize(a), normalize(b));
     let n = a.items.len().min(b.items.len());
-    let differs = (0..n).find(|&i| format!("{:?}", a.items[i]) != format!("{:?}", b.items[i]));
+    let differs = a
+        .items
+        .iter()
+        .zip(&b.items)
+        .position(|(x, y)| format!("{x:?}") != format!("{y:?}"));
     match differs {
         Some(i) => Some(i),
         None if a.items.len() != b.items.len() => Some(n),

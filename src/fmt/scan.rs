@@ -37,15 +37,20 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+// Offsets below are within the text of a rule file that parsed (at most
+// `SyntaxLimits::max_file_bytes`): the saturating additions never saturate.
+
 /// Skips a string that starts at `i` (on its `"`); returns the offset just past it.
-fn skip_string(b: &[u8], mut i: usize) -> usize {
-    i += 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' if i + 1 < b.len() && b[i + 1] != b'\n' => i += 2,
-            b'"' => return i + 1,
+fn skip_string(b: &[u8], start: usize) -> usize {
+    let mut i = start.saturating_add(1);
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\\' if b.get(i.saturating_add(1)).is_some_and(|&n| n != b'\n') => {
+                i = i.saturating_add(2);
+            }
+            b'"' => return i.saturating_add(1),
             b'\n' => return i,
-            _ => i += 1,
+            _ => i = i.saturating_add(1),
         }
     }
     i
@@ -53,10 +58,9 @@ fn skip_string(b: &[u8], mut i: usize) -> usize {
 
 /// The end of the comment that starts at `i` (the offset of its line break, or the end).
 fn skip_comment(b: &[u8], i: usize) -> usize {
-    b[i..]
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(b.len(), |p| i + p)
+    b.get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == b'\n'))
+        .map_or(b.len(), |p| i.saturating_add(p))
 }
 
 impl<'a> Scan<'a> {
@@ -73,17 +77,17 @@ impl<'a> Scan<'a> {
                 runs.push((to_u32(s), to_u32(at)));
             }
         };
-        while i < b.len() {
-            match b[i] {
+        while let Some(&c) = b.get(i) {
+            match c {
                 b'\n' => {
                     close(&mut run, &mut runs, i);
-                    line += 1;
-                    line_start = i + 1;
-                    i += 1;
+                    line = line.saturating_add(1);
+                    i = i.saturating_add(1);
+                    line_start = i;
                 }
                 b' ' | b'\t' | b'\r' => {
                     close(&mut run, &mut runs, i);
-                    i += 1;
+                    i = i.saturating_add(1);
                 }
                 b'#' => {
                     close(&mut run, &mut runs, i);
@@ -92,7 +96,7 @@ impl<'a> Scan<'a> {
                     let before = text.get(line_start..i).unwrap_or("");
                     comments.push(Comment {
                         start: to_u32(i),
-                        end: to_u32(i + raw.len()),
+                        end: to_u32(i.saturating_add(raw.len())),
                         text: raw.to_string(),
                         own_line: before.trim().is_empty(),
                         line,
@@ -106,7 +110,7 @@ impl<'a> Scan<'a> {
                 }
                 _ => {
                     run.get_or_insert(i);
-                    i += 1;
+                    i = i.saturating_add(1);
                 }
             }
         }
@@ -151,17 +155,18 @@ impl<'a> Scan<'a> {
     /// True when the white space just before `pos` holds an empty line.
     pub fn blank_before(&self, pos: u32) -> bool {
         let b = self.text.as_bytes();
-        let mut newlines = 0;
-        let mut i = (pos as usize).min(b.len());
-        while i > 0 {
-            match b[i - 1] {
-                b'\n' => newlines += 1,
+        let mut newlines = 0u32;
+        // Walks back over the white space before `pos`; `rest` ends where it stops.
+        let mut rest = b.get(..(pos as usize).min(b.len())).unwrap_or_default();
+        while let Some((&c, head)) = rest.split_last() {
+            match c {
+                b'\n' => newlines = newlines.saturating_add(1),
                 b' ' | b'\t' | b'\r' => {}
                 _ => break,
             }
-            i -= 1;
+            rest = head;
         }
-        newlines >= 2 && i > 0
+        newlines >= 2 && !rest.is_empty()
     }
 
     /// The code between two offsets, comments and white space left out and the rest joined by
@@ -171,19 +176,22 @@ impl<'a> Scan<'a> {
         let to = (to as usize).min(b.len());
         let mut out = String::new();
         let mut i = from as usize;
-        while i < to {
-            match b[i] {
+        while let Some(&c) = b.get(i).filter(|_| i < to) {
+            match c {
                 b'#' => i = skip_comment(b, i),
                 b' ' | b'\t' | b'\r' | b'\n' => {
                     if !out.ends_with(' ') && !out.is_empty() {
                         out.push(' ');
                     }
-                    i += 1;
+                    i = i.saturating_add(1);
                 }
                 _ => {
                     let start = i;
-                    while i < to && !matches!(b[i], b'#' | b' ' | b'\t' | b'\r' | b'\n') {
-                        i += 1;
+                    while i < to
+                        && b.get(i)
+                            .is_some_and(|c| !matches!(c, b'#' | b' ' | b'\t' | b'\r' | b'\n'))
+                    {
+                        i = i.saturating_add(1);
                     }
                     out.push_str(self.text.get(start..i).unwrap_or(""));
                 }
@@ -197,12 +205,12 @@ impl<'a> Scan<'a> {
         let b = self.text.as_bytes();
         let to = (to as usize).min(b.len());
         let mut i = from as usize;
-        while i < to {
-            match b[i] {
+        while let Some(&c) = b.get(i).filter(|_| i < to) {
+            match c {
                 b'{' => return Some(to_u32(i)),
                 b'"' => i = skip_string(b, i),
                 b'#' => i = skip_comment(b, i),
-                _ => i += 1,
+                _ => i = i.saturating_add(1),
             }
         }
         None
@@ -213,22 +221,22 @@ impl<'a> Scan<'a> {
         let b = self.text.as_bytes();
         let mut depth = 0usize;
         let mut i = open as usize;
-        while i < b.len() {
-            match b[i] {
+        while let Some(&c) = b.get(i) {
+            match c {
                 b'{' => {
-                    depth += 1;
-                    i += 1;
+                    depth = depth.saturating_add(1);
+                    i = i.saturating_add(1);
                 }
                 b'}' => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
                         return Some(to_u32(i));
                     }
-                    i += 1;
+                    i = i.saturating_add(1);
                 }
                 b'"' => i = skip_string(b, i),
                 b'#' => i = skip_comment(b, i),
-                _ => i += 1,
+                _ => i = i.saturating_add(1),
             }
         }
         None

@@ -89,9 +89,19 @@ fn opt_string(s: Option<&str>, out: &mut Vec<u8>) {
 /// characters as `\u00XX`; everything else (DEL and all non-ASCII) as is.
 pub fn string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut rest = s.as_bytes();
+    while let Some(at) = rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+    {
+        // `at` is a position in `rest`, so both splits succeed.
+        let Some((plain, from)) = rest.split_at_checked(at) else {
+            break;
+        };
+        let Some((&b, tail)) = from.split_first() else {
+            break;
+        };
+        out.extend_from_slice(plain);
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -100,21 +110,20 @@ pub fn string(s: &str, out: &mut Vec<u8>) {
             0x0A => b"\\n",
             0x0C => b"\\f",
             0x0D => b"\\r",
-            0..=0x1F => b"",
-            _ => continue,
+            _ => b"",
         };
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
         if esc.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
+            let hex = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
             out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xF)]);
+            out.push(hex(b >> 4));
+            out.push(hex(b & 0xF));
         } else {
             out.extend_from_slice(esc);
         }
-        start = i + 1;
+        rest = tail;
     }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.extend_from_slice(rest);
     out.push(b'"');
 }
 
@@ -157,4 +166,27 @@ pub fn write_csv_row(l: &Line, out: &mut Vec<u8>) {
         super::csv::write_cell(c, out);
     }
     out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let all_controls: String = (0u8..0x20).map(char::from).collect();
+        for s in [
+            "",
+            "plain",
+            "a\"b\\c/d",
+            "\u{7f}é€😀",
+            "\u{0}\u{1f}x\u{1}",
+            "tab\there\nand\r\u{8}\u{c}",
+            all_controls.as_str(),
+            "ends with \"",
+        ] {
+            let mut out = Vec::new();
+            super::string(s, &mut out);
+            let want = serde_json::to_string(s).unwrap_or_default();
+            assert_eq!(String::from_utf8_lossy(&out), want, "{s:?}");
+        }
+    }
 }

@@ -25,7 +25,7 @@ mod read;
 pub use read::{read_ledger, ReadLedger};
 
 use crate::ledger::{summarize, Explanation, Facts, Ledger, Line, Status};
-use crate::money::format_amount;
+use crate::money::{format_amount, negate};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
@@ -47,11 +47,11 @@ impl ReconcileError {
 
 /// The part of an id after `program-slug@version/`: the same for every version of a program.
 pub fn line_key(id: &str) -> &str {
-    match id.find('@') {
-        Some(at) => match id[at..].find('/') {
-            Some(slash) => &id[at + slash + 1..],
-            None => id,
-        },
+    match id
+        .split_once('@')
+        .and_then(|(_, after)| after.split_once('/'))
+    {
+        Some((_, key)) => key,
         None => id,
     }
 }
@@ -165,7 +165,10 @@ pub fn reconcile(current: &Ledger, paid: &[Line]) -> Result<Reconciled, Reconcil
                         unit_of(b.first)
                     ));
                 }
-                b.amount += owed_worth(l);
+                match b.amount.checked_add(owed_worth(l)) {
+                    Some(total) => b.amount = total,
+                    None => problems.push(out_of_range(&l.id)),
+                }
             }
             None => {
                 booked.insert(
@@ -189,7 +192,7 @@ pub fn reconcile(current: &Ledger, paid: &[Line]) -> Result<Reconciled, Reconcil
         let key = line_key(&l.id);
         seen.insert(key, ());
         let Some(b) = booked.get(key) else {
-            stats.new += 1;
+            stats.new = stats.new.saturating_add(1);
             out.push(l.clone());
             continue;
         };
@@ -223,14 +226,17 @@ pub fn reconcile(current: &Ledger, paid: &[Line]) -> Result<Reconciled, Reconcil
         }
         let now = owed_worth(l);
         if now == b.amount {
-            stats.unchanged += 1;
+            stats.unchanged = stats.unchanged.saturating_add(1);
             if old.status != l.status {
-                stats.status_changed += 1;
+                stats.status_changed = stats.status_changed.saturating_add(1);
             }
             continue;
         }
-        stats.adjusted += 1;
-        let diff = now - b.amount;
+        let Some(diff) = now.checked_sub(b.amount) else {
+            problems.push(out_of_range(&l.id));
+            continue;
+        };
+        stats.adjusted = stats.adjusted.saturating_add(1);
         let money = l.currency.is_some();
         let scale = l.amount.map(|(_, s)| s).unwrap_or(b.scale);
         let unit = unit_of(l);
@@ -283,11 +289,11 @@ pub fn reconcile(current: &Ledger, paid: &[Line]) -> Result<Reconciled, Reconcil
         if b.amount.is_zero() {
             continue;
         }
-        stats.reversed += 1;
+        stats.reversed = stats.reversed.saturating_add(1);
         let old = b.first;
         let money = old.currency.is_some();
         let unit = unit_of(old);
-        let diff = -b.amount;
+        let diff = negate(b.amount);
         let mut facts = Facts::default();
         facts.push("reverses", old.id.clone());
         facts.push("booked", worth_text(b.amount, b.scale, &unit, money));
@@ -322,7 +328,7 @@ pub fn reconcile(current: &Ledger, paid: &[Line]) -> Result<Reconciled, Reconcil
         return Err(ReconcileError { problems });
     }
     let mut summary = current.summary.clone();
-    summarize(&out, &mut summary);
+    summarize(&out, &mut summary).map_err(|e| ReconcileError::one(e.message))?;
     Ok(Reconciled {
         ledger: Ledger {
             program: current.program.clone(),
@@ -333,6 +339,11 @@ pub fn reconcile(current: &Ledger, paid: &[Line]) -> Result<Reconciled, Reconcil
         },
         stats,
     })
+}
+
+/// What is booked for line `id`, or its change, passes the range of exact decimals.
+fn out_of_range(id: &str) -> String {
+    format!("line `{id}`: what is booked for it passes the range of exact decimals")
 }
 
 /// The status of an adjustment: the line's own when it still owes, else a take-back.

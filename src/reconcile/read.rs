@@ -33,21 +33,21 @@ pub fn read_ledger(text: &str) -> Result<ReadLedger, ReconcileError> {
     let doc: Option<Json> = serde_json::from_str(trimmed).ok();
     match doc {
         Some(Json::Object(o)) if o.contains_key("lines") => read_document(&o),
-        Some(Json::Object(o)) => Ok(from_lines(vec![read_line(&o, 1)?])),
+        Some(Json::Object(o)) => from_lines(vec![read_line(&o, 1)?]),
         Some(Json::Array(items)) => {
             let mut lines = Vec::new();
             let mut problems = Vec::new();
-            for (i, item) in items.iter().enumerate() {
+            for (n, item) in (1..).zip(&items) {
                 match item {
-                    Json::Object(o) => match read_line(o, i + 1) {
+                    Json::Object(o) => match read_line(o, n) {
                         Ok(l) => lines.push(l),
                         Err(e) => problems.extend(e.problems),
                     },
-                    _ => problems.push(format!("line {}: not a JSON object", i + 1)),
+                    _ => problems.push(format!("line {n}: not a JSON object")),
                 }
             }
             if problems.is_empty() {
-                Ok(from_lines(lines))
+                from_lines(lines)
             } else {
                 Err(ReconcileError { problems })
             }
@@ -58,21 +58,21 @@ pub fn read_ledger(text: &str) -> Result<ReadLedger, ReconcileError> {
         None => {
             let mut lines = Vec::new();
             let mut problems = Vec::new();
-            for (i, row) in text.lines().enumerate() {
+            for (n, row) in (1..).zip(text.lines()) {
                 if row.trim().is_empty() {
                     continue;
                 }
                 match serde_json::from_str::<Json>(row) {
-                    Ok(Json::Object(o)) => match read_line(&o, i + 1) {
+                    Ok(Json::Object(o)) => match read_line(&o, n) {
                         Ok(l) => lines.push(l),
                         Err(e) => problems.extend(e.problems),
                     },
-                    Ok(_) => problems.push(format!("line {}: not a JSON object", i + 1)),
-                    Err(e) => problems.push(format!("line {}: not JSON: {e}", i + 1)),
+                    Ok(_) => problems.push(format!("line {n}: not a JSON object")),
+                    Err(e) => problems.push(format!("line {n}: not JSON: {e}")),
                 }
             }
             if problems.is_empty() {
-                Ok(from_lines(lines))
+                from_lines(lines)
             } else {
                 Err(ReconcileError { problems })
             }
@@ -80,15 +80,15 @@ pub fn read_ledger(text: &str) -> Result<ReadLedger, ReconcileError> {
     }
 }
 
-fn from_lines(lines: Vec<Line>) -> ReadLedger {
+fn from_lines(lines: Vec<Line>) -> Result<ReadLedger, ReconcileError> {
     let as_of = lines
         .iter()
         .map(|l| l.earned_at.date_naive())
         .max()
         .unwrap_or_default();
     let mut summary = Summary::default();
-    summarize(&lines, &mut summary);
-    ReadLedger {
+    summarize(&lines, &mut summary).map_err(|e| ReconcileError::one(e.message))?;
+    Ok(ReadLedger {
         ledger: Ledger {
             program: ProgramRef {
                 name: String::new(),
@@ -100,7 +100,7 @@ fn from_lines(lines: Vec<Line>) -> ReadLedger {
             problems: Vec::new(),
         },
         has_summary: false,
-    }
+    })
 }
 
 fn read_document(o: &Map<String, Json>) -> Result<ReadLedger, ReconcileError> {
@@ -110,7 +110,7 @@ fn read_document(o: &Map<String, Json>) -> Result<ReadLedger, ReconcileError> {
         Some(Json::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 match item {
-                    Json::Object(l) => match read_line(l, i + 1) {
+                    Json::Object(l) => match read_line(l, i.saturating_add(1)) {
                         Ok(l) => lines.push(l),
                         Err(e) => problems.extend(e.problems),
                     },
@@ -142,7 +142,7 @@ fn read_document(o: &Map<String, Json>) -> Result<ReadLedger, ReconcileError> {
     if !problems.is_empty() {
         return Err(ReconcileError { problems });
     }
-    let mut read = from_lines(lines);
+    let mut read = from_lines(lines)?;
     read.ledger.program = ProgramRef {
         name: name.to_string(),
         version: version.to_string(),

@@ -64,15 +64,18 @@ pub fn read_blocks<R: Read>(
         }
         match last_newline(&buf) {
             Some(end) => {
+                // `end < buf.len()`: the block is `..=end`, the next one starts with the rest.
+                let cut = end.saturating_add(1);
                 let mut next = Vec::with_capacity(block_bytes);
-                next.extend_from_slice(buf.get(end + 1..).unwrap_or_default());
-                buf.truncate(end + 1);
+                next.extend_from_slice(buf.get(cut..).unwrap_or_default());
+                buf.truncate(cut);
                 let lines = count_newlines(&buf);
                 let block = Block {
                     first_line: line,
                     data: std::mem::replace(&mut buf, next),
                 };
-                line += lines;
+                // Line numbers saturate: no input has 2^64 lines.
+                line = line.saturating_add(lines);
                 if !sink(block) {
                     return Ok(Start::Lines);
                 }
@@ -90,7 +93,7 @@ pub fn read_blocks<R: Read>(
                 // Too long to keep: skip to its end, holding none of it.
                 eof = skip_line(&mut input, &mut buf)?;
                 problem(too_long(line, limits));
-                line += 1;
+                line = line.saturating_add(1);
                 target = block_bytes;
                 if !buf.is_empty() || !eof {
                     continue;
@@ -105,7 +108,7 @@ pub fn read_blocks<R: Read>(
             }
         }
         if !eof {
-            let want = target.max(buf.len() + 1);
+            let want = target.max(buf.len().saturating_add(1));
             eof = fill(&mut input, &mut buf, want)?;
         }
     }
@@ -113,8 +116,8 @@ pub fn read_blocks<R: Read>(
 
 /// Reads until `buf` holds `target` bytes or the input ends; true at the end of input.
 fn fill(input: &mut impl Read, buf: &mut Vec<u8>, target: usize) -> std::io::Result<bool> {
-    while buf.len() < target {
-        let want = (target - buf.len()) as u64;
+    while let Some(want) = target.checked_sub(buf.len()).filter(|&w| w > 0) {
+        let want = want as u64;
         match input.by_ref().take(want).read_to_end(buf) {
             Ok(0) => return Ok(true),
             Ok(_) => {}
@@ -142,8 +145,8 @@ fn skip_line(input: &mut impl Read, buf: &mut Vec<u8>) -> std::io::Result<bool> 
         if read.is_empty() {
             return Ok(true);
         }
-        if let Some(i) = find_newline(read) {
-            buf.extend_from_slice(read.get(i + 1..).unwrap_or_default());
+        if let Some((_, after)) = split_line(read) {
+            buf.extend_from_slice(after);
             return Ok(false);
         }
     }
@@ -175,21 +178,32 @@ pub fn find_newline(b: &[u8]) -> Option<usize> {
     const HI: u64 = 0x8080_8080_8080_8080;
     const NL: u64 = LO * b'\n' as u64;
     let mut chunks = b.chunks_exact(8);
-    let mut at = 0;
+    // Bytes searched so far: at most `b.len()`, so the saturating adds are exact.
+    let mut at = 0usize;
     for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
+        let Ok(w) = <[u8; 8]>::try_from(c) else {
+            break;
+        };
         let x = u64::from_le_bytes(w) ^ NL;
         if (x.wrapping_sub(LO) & !x & HI) != 0 {
-            return c.iter().position(|&x| x == b'\n').map(|i| at + i);
+            return c
+                .iter()
+                .position(|&x| x == b'\n')
+                .map(|i| at.saturating_add(i));
         }
-        at += 8;
+        at = at.saturating_add(8);
     }
     chunks
         .remainder()
         .iter()
         .position(|&x| x == b'\n')
-        .map(|i| at + i)
+        .map(|i| at.saturating_add(i))
+}
+
+/// The text before the first `\n` and what follows it.
+fn split_line(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (line, from_newline) = b.split_at_checked(find_newline(b)?)?;
+    Some((line, from_newline.get(1..).unwrap_or_default()))
 }
 
 /// One line of a block: its number and text, or the problem that stops it being read.
@@ -205,18 +219,15 @@ pub fn for_each_line<'a>(
     let mut rest: &'a [u8] = &block.data;
     let mut line = block.first_line;
     while !rest.is_empty() {
-        let (mut bytes, len, next) = match find_newline(rest) {
-            Some(i) => (
-                rest.get(..i).unwrap_or_default(),
-                i + 1,
-                rest.get(i + 1..).unwrap_or_default(),
-            ),
-            None => (rest, rest.len(), &[][..]),
+        // The line's length counts its newline: `line.len() + 1 > max` is `line.len() >= max`.
+        let (mut bytes, too_long_line, next) = match split_line(rest) {
+            Some((line, after)) => (line, line.len() >= limits.max_line_bytes, after),
+            None => (rest, rest.len() > limits.max_line_bytes, &[][..]),
         };
         rest = next;
         let this = line;
-        line += 1;
-        if len > limits.max_line_bytes {
+        line = line.saturating_add(1);
+        if too_long_line {
             f(this, Err(too_long(this, limits)));
             continue;
         }
@@ -238,7 +249,10 @@ pub fn for_each_line<'a>(
                     line: this,
                     record_id: None,
                     field: None,
-                    message: format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+                    message: format!(
+                        "the line is not valid UTF-8 (byte {})",
+                        e.valid_up_to().saturating_add(1)
+                    ),
                 }),
             ),
         }

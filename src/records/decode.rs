@@ -76,16 +76,11 @@ fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
             node.children.push((last.clone(), Child::Leaf(slot)));
         }
         [first, rest @ ..] => {
-            let pos = node.children.iter().position(|(k, _)| k == first);
-            let idx = match pos {
-                Some(i) => i,
-                None => {
-                    node.children
-                        .push((first.clone(), Child::Node(Node::default())));
-                    node.children.len() - 1
-                }
-            };
-            if let Some((_, Child::Node(n))) = node.children.get_mut(idx) {
+            if !node.children.iter().any(|(k, _)| k == first) {
+                node.children
+                    .push((first.clone(), Child::Node(Node::default())));
+            }
+            if let Some((_, Child::Node(n))) = node.children.iter_mut().find(|(k, _)| k == first) {
                 insert(n, rest, slot, f);
             }
         }
@@ -387,12 +382,12 @@ fn convert(
             let items: Vec<&RawValue> = serde_json::from_str(raw)
                 .map_err(|_| format!("expected a list, found {}", describe(raw)))?;
             let mut out = Vec::with_capacity(items.len());
-            for (i, it) in items.iter().enumerate() {
+            for (n, it) in (1..).zip(&items) {
                 match convert(it.get(), item, source, sibling)
-                    .map_err(|m| format!("item {}: {m}", i + 1))?
+                    .map_err(|m| format!("item {n}: {m}"))?
                 {
                     Some(v) => out.push(v),
-                    None => return Err(format!("item {} is null", i + 1)),
+                    None => return Err(format!("item {n} is null")),
                 }
             }
             Value::List(Arc::from(out))

@@ -96,8 +96,8 @@ fn natural_key(s: &str) -> Vec<(String, u64)> {
     let mut text = String::new();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            let mut n = u64::from(c as u8 - b'0');
+        if let Some(first) = c.to_digit(10) {
+            let mut n = u64::from(first);
             while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
                 n = n.saturating_mul(10).saturating_add(u64::from(d));
                 chars.next();
@@ -183,7 +183,8 @@ pub fn read_raw(
         if n == 0 {
             return Ok(());
         }
-        line_no += 1;
+        // Line numbers saturate: no input has 2^64 lines.
+        line_no = line_no.saturating_add(1);
         let too_long = n > limits.max_line_bytes;
         if too_long {
             sink(Err(RecordProblem {
@@ -214,7 +215,10 @@ pub fn read_raw(
                     line: line_no,
                     record_id: None,
                     field: None,
-                    message: format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+                    message: format!(
+                        "the line is not valid UTF-8 (byte {})",
+                        e.valid_up_to().saturating_add(1)
+                    ),
                 }));
                 first = false;
                 continue;
@@ -260,16 +264,18 @@ fn read_line_limited(
         if available.is_empty() {
             return Ok(total);
         }
-        let (chunk, done) = match memchr_newline(available) {
-            Some(i) => (&available[..=i], true),
+        let (chunk, done) = match memchr_newline(available).and_then(|i| available.get(..=i)) {
+            Some(line) => (line, true),
             None => (available, false),
         };
         let len = chunk.len();
-        if buf.len() <= max {
-            let keep = (max + 1 - buf.len()).min(len);
-            buf.extend_from_slice(&chunk[..keep]);
+        // Room for `max + 1` bytes in all (saturating: `max` may be `usize::MAX`).
+        if let Some(room) = max.checked_sub(buf.len()) {
+            let keep = room.saturating_add(1);
+            buf.extend_from_slice(chunk.get(..keep).unwrap_or(chunk));
         }
-        total += len;
+        // Only compared with `max`: saturating keeps a line past `usize::MAX` bytes too long.
+        total = total.saturating_add(len);
         input.consume(len);
         if done {
             return Ok(total);
@@ -295,8 +301,12 @@ fn split_array(
         Ok(items) => {
             for item in items {
                 let raw = item.get();
-                let offset = raw.as_ptr() as usize - text.as_ptr() as usize;
-                let line = first_line + text[..offset].matches('\n').count() as u64;
+                // `raw` borrows from `text`: the text before it is `text[..offset]`.
+                let before = (raw.as_ptr() as usize)
+                    .checked_sub(text.as_ptr() as usize)
+                    .and_then(|offset| text.get(..offset))
+                    .unwrap_or_default();
+                let line = first_line.saturating_add(before.matches('\n').count() as u64);
                 if raw.len() > limits.max_line_bytes {
                     sink(Err(RecordProblem {
                         line,
@@ -316,7 +326,7 @@ fn split_array(
             }
         }
         Err(e) => sink(Err(RecordProblem {
-            line: first_line + e.line().saturating_sub(1) as u64,
+            line: first_line.saturating_add(e.line().saturating_sub(1) as u64),
             record_id: None,
             field: None,
             message: format!("the JSON array is malformed: {e}"),

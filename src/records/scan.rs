@@ -49,17 +49,31 @@ impl<'a> Scanner<'a> {
         self.b.get(self.i).copied().unwrap_or(0)
     }
 
+    /// Moves past `n` bytes just looked at. The index only ever moves past bytes that are
+    /// there, so it stays within the text (at most `isize::MAX` bytes) and the saturating add
+    /// is exact; a saturated index would only read as the end of the text.
+    #[inline]
+    fn skip(&mut self, n: usize) {
+        self.i = self.i.saturating_add(n);
+    }
+
+    /// Moves past the current byte (see [`Scanner::skip`]).
+    #[inline]
+    fn bump(&mut self) {
+        self.skip(1);
+    }
+
     #[inline]
     fn ws(&mut self) {
         while matches!(self.peek(), b' ' | b'\t' | b'\n' | b'\r') {
-            self.i += 1;
+            self.bump();
         }
     }
 
     #[inline]
     fn eat(&mut self, c: u8) -> Option<()> {
         if self.peek() == c {
-            self.i += 1;
+            self.bump();
             Some(())
         } else {
             None
@@ -67,9 +81,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn lit(&mut self, word: &[u8]) -> Option<()> {
-        let end = self.i + word.len();
-        if self.b.get(self.i..end)? == word {
-            self.i = end;
+        if self.b.get(self.i..)?.starts_with(word) {
+            self.skip(word.len());
             Some(())
         } else {
             None
@@ -85,11 +98,11 @@ impl<'a> Scanner<'a> {
             match self.peek() {
                 b'"' => {
                     let k = self.t.get(start..self.i)?;
-                    self.i += 1;
+                    self.bump();
                     return Some(k);
                 }
                 b'\\' | 0..=0x1F => return None,
-                _ => self.i += 1,
+                _ => self.bump(),
             }
         }
     }
@@ -98,47 +111,46 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<()> {
         loop {
             // Eight bytes at a time while none is a quote, a backslash or a control byte.
-            while let Some(w) = self.b.get(self.i..self.i + 8) {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(w);
-                if !plain8(u64::from_le_bytes(a)) {
+            while let Some(w) = self.b.get(self.i..).and_then(<[u8]>::first_chunk::<8>) {
+                if !plain8(u64::from_le_bytes(*w)) {
                     break;
                 }
-                self.i += 8;
+                self.skip(8);
             }
             match self.peek() {
                 b'"' => {
-                    self.i += 1;
+                    self.bump();
                     return Some(());
                 }
                 b'\\' => {
-                    self.i += 1;
+                    self.bump();
                     match self.peek() {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.bump(),
                         b'u' => {
-                            self.i += 1;
+                            self.bump();
                             for _ in 0..4 {
                                 if !self.peek().is_ascii_hexdigit() {
                                     return None;
                                 }
-                                self.i += 1;
+                                self.bump();
                             }
                         }
                         _ => return None,
                     }
                 }
                 0..=0x1F => return None,
-                _ => self.i += 1,
+                _ => self.bump(),
             }
         }
     }
 
-    fn digits(&mut self) -> usize {
+    /// Digits; whether there was any.
+    fn digits(&mut self) -> bool {
         let start = self.i;
         while self.peek().is_ascii_digit() {
-            self.i += 1;
+            self.bump();
         }
-        self.i - start
+        self.i != start
     }
 
     /// A number, with `serde_json`'s grammar (no leading zeros, digits after `.` and `e`).
@@ -146,7 +158,7 @@ impl<'a> Scanner<'a> {
         let _ = self.eat(b'-');
         match self.peek() {
             b'0' => {
-                self.i += 1;
+                self.bump();
                 if self.peek().is_ascii_digit() {
                     return None;
                 }
@@ -157,17 +169,17 @@ impl<'a> Scanner<'a> {
             _ => return None,
         }
         if self.peek() == b'.' {
-            self.i += 1;
-            if self.digits() == 0 {
+            self.bump();
+            if !self.digits() {
                 return None;
             }
         }
         if matches!(self.peek(), b'e' | b'E') {
-            self.i += 1;
+            self.bump();
             if matches!(self.peek(), b'+' | b'-') {
-                self.i += 1;
+                self.bump();
             }
-            if self.digits() == 0 {
+            if !self.digits() {
                 return None;
             }
         }
@@ -178,7 +190,7 @@ impl<'a> Scanner<'a> {
     fn value(&mut self, depth: u32) -> Option<()> {
         match self.peek() {
             b'"' => {
-                self.i += 1;
+                self.bump();
                 self.string()
             }
             b'-' | b'0'..=b'9' => self.number(),
@@ -189,13 +201,13 @@ impl<'a> Scanner<'a> {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
-                self.i += 1;
+                self.bump();
                 self.ws();
                 if self.eat(b']').is_some() {
                     return Some(());
                 }
                 loop {
-                    self.value(depth + 1)?;
+                    self.value(depth.checked_add(1)?)?;
                     if self.separator(b']')? {
                         return Some(());
                     }
@@ -205,7 +217,7 @@ impl<'a> Scanner<'a> {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
-                self.i += 1;
+                self.bump();
                 self.ws();
                 if self.eat(b'}').is_some() {
                     return Some(());
@@ -216,7 +228,7 @@ impl<'a> Scanner<'a> {
                     self.ws();
                     self.eat(b':')?;
                     self.ws();
-                    self.value(depth + 1)?;
+                    self.value(depth.checked_add(1)?)?;
                     if self.separator(b'}')? {
                         return Some(());
                     }
@@ -237,7 +249,7 @@ impl<'a> Scanner<'a> {
     /// An object against a node of the field tree; the cursor is on its `{`.
     fn object(&mut self, node: &Node, raw: &mut Raw<'a>, root: bool, depth: u32) -> Option<()> {
         const SEEN_KEYS: usize = 24;
-        self.i += 1;
+        self.bump();
         self.ws();
         let mut currency: Option<&'a str> = None;
         let mut money = [0usize; MONEY_SLOTS];
@@ -253,7 +265,7 @@ impl<'a> Scanner<'a> {
                     return None;
                 }
                 *seen.get_mut(keys)? = key;
-                keys += 1;
+                keys = keys.checked_add(1)?;
                 self.ws();
                 self.eat(b':')?;
                 self.ws();
@@ -268,19 +280,21 @@ impl<'a> Scanner<'a> {
                         *cell = Some(v);
                         if node.money_sibling {
                             *money.get_mut(moneys)? = *slot;
-                            moneys += 1;
+                            moneys = moneys.checked_add(1)?;
                         }
                     }
                     Some(Child::Node(n)) => match self.peek() {
                         b'n' => self.lit(b"null")?,
-                        b'{' if depth < MAX_DEPTH => self.object(n, raw, false, depth + 1)?,
+                        b'{' if depth < MAX_DEPTH => {
+                            self.object(n, raw, false, depth.checked_add(1)?)?
+                        }
                         _ => return None,
                     },
                     Some(Child::Events) if root => {
                         if raw.events.is_some() {
                             return None;
                         }
-                        raw.events = Some(self.events(depth + 1)?);
+                        raw.events = Some(self.events(depth.checked_add(1)?)?);
                     }
                     _ if key == "currency" && node.money_sibling => {
                         currency = Some(self.raw_value(depth)?);
@@ -306,12 +320,12 @@ impl<'a> Scanner<'a> {
         self.ws();
         match self.peek() {
             b',' => {
-                self.i += 1;
+                self.bump();
                 self.ws();
                 Some(false)
             }
             c if c == close => {
-                self.i += 1;
+                self.bump();
                 Some(true)
             }
             _ => None,
@@ -330,7 +344,7 @@ impl<'a> Scanner<'a> {
             if self.peek() != b'{' || depth >= MAX_DEPTH {
                 return None;
             }
-            self.i += 1;
+            self.bump();
             self.ws();
             let mut ev: RawEvent<'a> = Vec::new();
             if self.eat(b'}').is_none() {
@@ -339,7 +353,7 @@ impl<'a> Scanner<'a> {
                     self.ws();
                     self.eat(b':')?;
                     self.ws();
-                    let v = self.raw_value(depth + 1)?;
+                    let v = self.raw_value(depth.checked_add(1)?)?;
                     ev.push((Cow::Borrowed(key), v));
                     if self.separator(b'}')? {
                         break;

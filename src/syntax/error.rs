@@ -112,13 +112,16 @@ pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let end = text[pos.min(text.len())..]
+    // Offsets within a rule file (at most `SyntaxLimits::max_file_bytes`): saturating is exact.
+    let end = text
+        .get(pos.min(text.len())..)
+        .unwrap_or_default()
         .char_indices()
         .find(|(_, c)| c.is_whitespace())
-        .map(|(i, _)| pos + i)
+        .map(|(i, _)| pos.saturating_add(i))
         .unwrap_or(text.len())
-        .max(pos + 1)
-        .min(text.len().max(pos + 1));
+        .max(pos.saturating_add(1))
+        .min(text.len().max(pos.saturating_add(1)));
     let found: String = text
         .get(pos..)
         .unwrap_or("")
@@ -200,7 +203,10 @@ fn known_mistake(expected: &str, found: &str, word: &str) -> Option<String> {
         "a band and what it pays are joined by `=>`".into()
     } else if found.starts_with('"') && expected.contains("quoted string") {
         "close the text with `\"` on the same line".into()
-    } else if found.starts_with(',') && found[1..].starts_with(|c: char| c.is_ascii_digit()) {
+    } else if found
+        .strip_prefix(',')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    {
         "write amounts without thousands separators: `250000`, not `250,000`".into()
     } else if expected == "`payout`" {
         "the setting is written `minimum payout 50 USD`".into()

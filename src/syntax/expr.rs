@@ -88,7 +88,7 @@ impl Lower {
                 return None;
             }
         }
-        self.expr_depth.set(self.expr_depth.get() + 1);
+        self.expr_depth.set(self.expr_depth.get().saturating_add(1));
         let result = self.expr_inner(p);
         self.expr_depth.set(self.expr_depth.get().saturating_sub(1));
         result

@@ -41,7 +41,12 @@ impl Lower {
     /// optional trailing part is absent.
     pub(super) fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.start() + trimmed_len(p.as_str()))
+        // `trimmed_len` is at most the pair's length: the sum is at most `s.end()`.
+        Span::new(
+            self.file,
+            s.start(),
+            s.start().saturating_add(trimmed_len(p.as_str())),
+        )
     }
 
     pub(super) fn report(&self, d: Diagnostic) {
@@ -725,13 +730,14 @@ impl Lower {
 fn trimmed_len(text: &str) -> usize {
     let mut end = text.trim_end().len();
     // A trailing comment line: drop it and the white space before it, repeatedly.
+    // Offsets within `text`, so the additions cannot overflow.
     loop {
-        let body = &text[..end];
-        let last_line_start = body.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let last_line = &body[last_line_start..];
-        match comment_start(last_line) {
-            Some(c) if last_line_start + c > 0 => {
-                let new_end = body[..last_line_start + c].trim_end().len();
+        let body = text.get(..end).unwrap_or(text);
+        let last_line_start = body.rfind('\n').map_or(0, |i| i.saturating_add(1));
+        let last_line = body.get(last_line_start..).unwrap_or_default();
+        match comment_start(last_line).map(|c| last_line_start.saturating_add(c)) {
+            Some(cut) if cut > 0 => {
+                let new_end = body.get(..cut).unwrap_or(body).trim_end().len();
                 if new_end == end {
                     return end;
                 }

@@ -83,12 +83,20 @@ pub fn read_rules(input: impl std::io::Read, limits: &SyntaxLimits) -> Result<St
         Ok(t) => Ok(t.to_string()),
         Err(e) => {
             let good = body.get(..e.valid_up_to()).unwrap_or_default();
-            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-            let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            // Counts within the file: saturating is exact.
+            let line = good
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                .saturating_add(1);
+            let start = good
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i.saturating_add(1));
             let col = String::from_utf8_lossy(good.get(start..).unwrap_or_default())
                 .chars()
                 .count()
-                + 1;
+                .saturating_add(1);
             let byte = body.get(e.valid_up_to()).copied().unwrap_or(0);
             Err(format!(
                 "line {line}, column {col}: byte 0x{byte:02X} is not UTF-8 text; save the file as UTF-8"
@@ -203,7 +211,7 @@ fn parse_one(
             Diagnostic::new(
                 Code::Limit,
                 format!("brackets nest more than {} deep", limits.max_nesting),
-                Span::new(file, at, at + 1),
+                Span::new(file, at, at.saturating_add(1)),
             )
             .help("name part of the expression with `condition`"),
         );
@@ -263,7 +271,7 @@ fn recover(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<Dia
         if ITEM_STARTS.contains(&word) {
             starts.push(offset);
         }
-        offset += line.len();
+        offset = offset.saturating_add(line.len());
     }
     let first_diag = error::syntax_error(file, text, first);
     if starts.len() < 2 {
@@ -323,7 +331,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
             '"' => in_string = true,
             '#' => in_comment = true,
             '(' | '[' | '{' => {
-                depth += 1;
+                depth = depth.saturating_add(1);
                 if depth > max {
                     return Some(i);
                 }
@@ -333,7 +341,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
         }
         // Long runs of prefix operators (`- - - x`, `not not not`) nest just as deeply.
         if c == '-' {
-            prefix_run += 1;
+            prefix_run = prefix_run.saturating_add(1);
             if prefix_run > max {
                 return Some(i);
             }

@@ -81,17 +81,22 @@ impl ProgramCoverage {
     }
 }
 
-/// `covered * 100 >= threshold * total`, in integers (wide enough never to overflow).
+/// `covered * 100 >= threshold * total`, in integers: products of two u64 fit in u128, so the
+/// saturating multiplications are exact.
 pub fn meets(covered: u64, total: u64, threshold: u64) -> bool {
-    u128::from(covered) * 100 >= u128::from(threshold) * u128::from(total)
+    u128::from(covered).saturating_mul(100)
+        >= u128::from(threshold).saturating_mul(u128::from(total))
 }
 
 /// `covered / total` in percent, one decimal, rounded down; `100.0` when there is nothing.
 pub fn percent(covered: u64, total: u64) -> String {
-    if total == 0 {
+    // Exact: a u64 times 1000 fits in u128.
+    let Some(tenths) = u128::from(covered)
+        .saturating_mul(1000)
+        .checked_div(u128::from(total))
+    else {
         return "100.0".to_string();
-    }
-    let tenths = u128::from(covered) * 1000 / u128::from(total);
+    };
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
@@ -108,7 +113,7 @@ impl Tally {
     /// Adds one run: its collected coverage, or (when there is none) its ledger lines.
     pub fn add(&mut self, collected: Option<&Coverage>, lines: &[Line]) {
         let first = self.runs == 0;
-        self.runs += 1;
+        self.runs = self.runs.saturating_add(1);
         match collected {
             Some(c) => {
                 self.collected = first || self.collected;
@@ -118,9 +123,11 @@ impl Tally {
                 self.collected = false;
                 let mut c = Coverage::default();
                 for l in lines.iter().filter(|l| l.reverses.is_none()) {
-                    *c.rewards.entry(l.rule.clone()).or_default() += 1;
+                    let n = c.rewards.entry(l.rule.clone()).or_default();
+                    *n = n.saturating_add(1);
                     if let Some(t) = &l.tier {
-                        *c.bands.entry(format!("{} / {t}", l.rule)).or_default() += 1;
+                        let n = c.bands.entry(format!("{} / {t}", l.rule)).or_default();
+                        *n = n.saturating_add(1);
                     }
                 }
                 self.counts.merge(&c);
@@ -205,9 +212,9 @@ impl Tally {
         }
         let (mut covered, mut total) = (0u64, 0u64);
         for part in items.iter().filter_map(|i| i.parts.as_ref()).flatten() {
-            total += 1;
+            total = total.saturating_add(1);
             if part.count > 0 {
-                covered += 1;
+                covered = covered.saturating_add(1);
             }
         }
         ProgramCoverage {

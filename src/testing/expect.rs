@@ -317,14 +317,21 @@ pub fn check_ledger(expect: &Expect, ledger: &Ledger) -> Vec<Failure> {
     let accepts: Vec<Vec<usize>> = expect
         .lines
         .iter()
-        .map(|p| (0..lines.len()).filter(|&j| p.matches(&lines[j])).collect())
+        .map(|p| {
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| p.matches(l))
+                .map(|(j, _)| j)
+                .collect()
+        })
         .collect();
     let assigned = assign(&accepts, lines.len());
     let used: Vec<bool> = (0..lines.len())
         .map(|j| assigned.contains(&Some(j)))
         .collect();
     let n = expect.lines.len();
-    for (i, (p, a)) in expect.lines.iter().zip(&assigned).enumerate() {
+    for ((i, (p, a)), nth) in expect.lines.iter().zip(&assigned).enumerate().zip(1..) {
         if a.is_some() {
             continue;
         }
@@ -350,15 +357,13 @@ pub fn check_ledger(expect: &Expect, ledger: &Ledger) -> Vec<Failure> {
         let closest = closest.map(|(l, _)| l);
         let message = match (closest, accepts.get(i).is_some_and(|a| !a.is_empty())) {
             (_, true) => format!(
-                "expected line {} of {n} matches only lines that other expected lines already match",
-                i + 1
+                "expected line {nth} of {n} matches only lines that other expected lines already match"
             ),
             (Some(l), false) => format!(
-                "expected line {} of {n} matches no ledger line; the closest is {}",
-                i + 1,
+                "expected line {nth} of {n} matches no ledger line; the closest is {}",
                 l.id
             ),
-            (None, false) => format!("expected line {} of {n}: the ledger has no lines", i + 1),
+            (None, false) => format!("expected line {nth} of {n}: the ledger has no lines"),
         };
         out.push(Failure {
             kind: "missing_line",

@@ -42,9 +42,11 @@ pub fn render_junit(report: &Report) -> String {
     let _ = writeln!(
         out,
         "<testsuites name=\"merit test\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
-        c.tests + c.bad_files + thresholds.len(),
-        c.failed + below,
-        c.errors + c.bad_files
+        c.tests
+            .saturating_add(c.bad_files)
+            .saturating_add(thresholds.len()),
+        c.failed.saturating_add(below),
+        c.errors.saturating_add(c.bad_files)
     );
     for f in &report.files {
         let stem = f
@@ -63,12 +65,12 @@ pub fn render_junit(report: &Report) -> String {
             .iter()
             .filter(|t| matches!(t.outcome, Outcome::Error(_)))
             .count()
-            + usize::from(f.error.is_some());
+            .saturating_add(usize::from(f.error.is_some()));
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"{errors}\" skipped=\"0\">",
             escape(&f.test_file),
-            f.tests.len() + usize::from(f.error.is_some())
+            f.tests.len().saturating_add(usize::from(f.error.is_some()))
         );
         let _ = writeln!(out, "    <properties>");
         let _ = writeln!(

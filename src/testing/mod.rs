@@ -102,19 +102,19 @@ pub struct Counts {
 }
 
 impl Report {
-    /// Counts of passed, failed and erroring tests.
+    /// Counts of passed, failed and erroring tests (saturating: statistics).
     pub fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for f in &self.files {
             if f.error.is_some() {
-                c.bad_files += 1;
+                c.bad_files = c.bad_files.saturating_add(1);
             }
             for t in &f.tests {
-                c.tests += 1;
+                c.tests = c.tests.saturating_add(1);
                 match t.outcome {
-                    Outcome::Passed => c.passed += 1,
-                    Outcome::Failed(_) => c.failed += 1,
-                    Outcome::Error(_) => c.errors += 1,
+                    Outcome::Passed => c.passed = c.passed.saturating_add(1),
+                    Outcome::Failed(_) => c.failed = c.failed.saturating_add(1),
+                    Outcome::Error(_) => c.errors = c.errors.saturating_add(1),
                 }
             }
         }

@@ -88,8 +88,11 @@ pub(super) fn check_problems(
     let accepts: Vec<Vec<usize>> = want
         .iter()
         .map(|p| {
-            (0..actual.len())
-                .filter(|&j| p.matches(&actual[j]))
+            actual
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| p.matches(a))
+                .map(|(j, _)| j)
                 .collect()
         })
         .collect();

@@ -141,8 +141,8 @@ fn coverage_text(out: &mut String, cov: &[ProgramCoverage], report: &Report) {
     let _ = writeln!(out, "coverage");
     let (mut covered, mut total) = (0u64, 0u64);
     for p in cov {
-        covered += p.covered;
-        total += p.total;
+        covered = covered.saturating_add(p.covered);
+        total = total.saturating_add(p.total);
         let _ = writeln!(
             out,
             "  {}: {}/{} branches ({}%)",

@@ -39,7 +39,7 @@ fn guards(p: &Program, e: &Expr, when_true: bool, depth: usize) -> Slots {
         Expr::Condition(i) => p
             .conditions
             .get(*i)
-            .map(|c| guards(p, &c.expr, when_true, depth + 1))
+            .map(|c| guards(p, &c.expr, when_true, depth.saturating_add(1)))
             .unwrap_or_default(),
         _ => Slots::new(),
     }
@@ -64,7 +64,7 @@ fn walk(p: &Program, e: &Expr, guarded: &Slots, depth: usize, found: &mut Slots)
         }
         Expr::Condition(i) => {
             if let Some(c) = p.conditions.get(*i) {
-                walk(p, &c.expr, guarded, depth + 1, found);
+                walk(p, &c.expr, guarded, depth.saturating_add(1), found);
             }
         }
         Expr::Not(x) | Expr::Neg(x) => walk(p, x, guarded, depth, found),

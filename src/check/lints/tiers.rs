@@ -18,14 +18,15 @@ fn num(b: &BandBound) -> Option<Decimal> {
     }
 }
 
-/// For count bands: the smallest and largest whole count the band holds.
+/// For count bands: the smallest and largest whole count the band holds. An exclusive end at
+/// the edge of Decimal's range saturates there: no count comes anywhere near it.
 fn int_range(b: &BandDef) -> (Option<Decimal>, Option<Decimal>) {
     let lo = b.lower.as_ref().and_then(|l| {
         let v = num(l)?;
         Some(if l.inclusive {
             v.ceil()
         } else {
-            v.floor() + Decimal::ONE
+            v.floor().saturating_add(Decimal::ONE)
         })
     });
     let hi = b.upper.as_ref().and_then(|u| {
@@ -33,7 +34,7 @@ fn int_range(b: &BandDef) -> (Option<Decimal>, Option<Decimal>) {
         Some(if u.inclusive {
             v.floor()
         } else {
-            v.ceil() - Decimal::ONE
+            v.ceil().saturating_sub(Decimal::ONE)
         })
     });
     (lo, hi)
@@ -194,6 +195,8 @@ fn count_bands(bands: &[BandDef], diags: &mut Vec<Diagnostic>) {
             );
             continue;
         };
+        // The count before band `b`, where band `a` should end (`None` only at Decimal::MIN).
+        let before_b = b_lo.checked_sub(Decimal::ONE);
         if a_lo.is_some_and(|al| b_lo < al) {
             diags.push(
                 Diagnostic::new(
@@ -203,8 +206,10 @@ fn count_bands(bands: &[BandDef], diags: &mut Vec<Diagnostic>) {
                 )
                 .help("list bands from the lowest to the highest"),
             );
-        } else if b_lo > a_hi + Decimal::ONE {
-            let (from, to) = (a_hi + Decimal::ONE, b_lo - Decimal::ONE);
+        } else if let (Some(from), Some(to)) = (
+            a_hi.checked_add(Decimal::ONE).filter(|&next| b_lo > next),
+            before_b,
+        ) {
             let what = if from == to {
                 format!("the {} referral falls in no band", ordinal_of(from))
             } else {
@@ -215,23 +220,20 @@ fn count_bands(bands: &[BandDef], diags: &mut Vec<Diagnostic>) {
                 )
             };
             diags.push(gap(a, b, what).help(format!(
-                "end the band with `to {}` and start the next with `from {}`",
-                b_lo - Decimal::ONE,
-                b_lo
+                "end the band with `to {to}` and start the next with `from {b_lo}`"
             )));
         } else if b_lo <= a_hi {
-            diags.push(
-                overlap(
-                    a,
-                    b,
-                    format!("the {} referral is in both bands", ordinal_of(b_lo)),
-                )
-                .help(format!(
-                    "end the band with `to {}` and start the next with `from {}`",
-                    b_lo - Decimal::ONE,
-                    b_lo
-                )),
+            let d = overlap(
+                a,
+                b,
+                format!("the {} referral is in both bands", ordinal_of(b_lo)),
             );
+            diags.push(match before_b {
+                Some(to) => d.help(format!(
+                    "end the band with `to {to}` and start the next with `from {b_lo}`"
+                )),
+                None => d,
+            });
         }
     }
 }

@@ -46,7 +46,9 @@ pub(super) fn run(input: &LintInput<'_>, diags: &mut Vec<Diagnostic>) {
             if let Some((n, cap)) = count_cap(Some(*period)) {
                 for b in bands {
                     let lo = b.lower.as_ref().and_then(|l| match &l.value {
-                        Value::Number(v) => Some(if l.inclusive { *v } else { *v + Decimal::ONE }),
+                        Value::Number(v) if l.inclusive => Some(*v),
+                        // Saturating: only compared with the cap's count, far below the edge.
+                        Value::Number(v) => Some(v.saturating_add(Decimal::ONE)),
                         _ => None,
                     });
                     if lo.is_some_and(|lo| lo > Decimal::from(n)) {

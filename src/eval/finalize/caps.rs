@@ -82,7 +82,11 @@ impl Caps {
                         ));
                         return false;
                     }
-                    let remaining = (limit.amount - used.0).max(Decimal::ZERO);
+                    let Some(left) = fits(limit.amount.checked_sub(used.0), c, Some(&cap.text), n)
+                    else {
+                        return false;
+                    };
+                    let remaining = left.max(Decimal::ZERO);
                     if a > remaining {
                         n.facts.push("uncapped", a.to_string());
                         n.facts
@@ -95,13 +99,21 @@ impl Caps {
                         w.capped = remaining.is_zero();
                     }
                     if consumes {
-                        used.0 += w.amount.unwrap_or_default();
+                        let total = used.0.checked_add(w.amount.unwrap_or_default());
+                        let Some(total) = fits(total, c, Some(&cap.text), n) else {
+                            return false;
+                        };
+                        used.0 = total;
                     }
                 }
                 CapLimit::Count(limit) if reward.kind == RewardKind::Points => {
                     // For points, a count cap limits the points themselves (partial awards too).
                     let Some(q) = w.quantity else { continue };
-                    let remaining = (Decimal::from(limit) - used.0).max(Decimal::ZERO);
+                    let left = Decimal::from(limit).checked_sub(used.0);
+                    let Some(left) = fits(left, c, Some(&cap.text), n) else {
+                        return false;
+                    };
+                    let remaining = left.max(Decimal::ZERO);
                     if q > remaining {
                         n.facts
                             .push("uncapped", format!("{} points", q.normalize()));
@@ -116,7 +128,11 @@ impl Caps {
                         w.capped = remaining.is_zero();
                     }
                     if consumes {
-                        used.0 += w.quantity.unwrap_or_default();
+                        let total = used.0.checked_add(w.quantity.unwrap_or_default());
+                        let Some(total) = fits(total, c, Some(&cap.text), n) else {
+                            return false;
+                        };
+                        used.0 = total;
                     }
                 }
                 CapLimit::Count(limit) => {
@@ -127,7 +143,8 @@ impl Caps {
                         w.quantity = w.quantity.map(|_| Decimal::ZERO);
                         w.capped = true;
                     } else if consumes {
-                        used.1 += 1;
+                        // Below `limit` here, so one more fits.
+                        used.1 = used.1.saturating_add(1);
                     }
                 }
             }
@@ -163,7 +180,10 @@ impl Caps {
             return false;
         };
         let used = self.budget_used.entry(cur).or_default();
-        let remaining = (budget.amount - *used).max(Decimal::ZERO);
+        let Some(left) = fits(budget.amount.checked_sub(*used), c, None, n) else {
+            return false;
+        };
+        let remaining = left.max(Decimal::ZERO);
         if a > remaining {
             // After a cap, the amount the budget cut is not the uncapped one.
             let key = if n.facts.get("uncapped").is_some() {
@@ -181,8 +201,34 @@ impl Caps {
             w.capped = w.capped || remaining.is_zero();
         }
         if consumes {
-            *used += w.amount.unwrap_or_default();
+            let total = used.checked_add(w.amount.unwrap_or_default());
+            let Some(total) = fits(total, c, None, n) else {
+                return false;
+            };
+            *used = total;
         }
         true
     }
+}
+
+/// A cap's (its text) or the budget's (`None`) sum, or `None` with the line's problem reported
+/// when it overflows.
+fn fits(
+    sum: Option<Decimal>,
+    c: &Candidate,
+    cap: Option<&str>,
+    n: &mut Notes<'_>,
+) -> Option<Decimal> {
+    if sum.is_none() {
+        let e = crate::eval::expr::overflow();
+        let what = match cap {
+            Some(text) => format!("`{text}`"),
+            None => "the program budget".to_string(),
+        };
+        n.problems.push(super::lines::line_problem(
+            c,
+            format!("{what}: {}", e.message),
+        ));
+    }
+    sum
 }

@@ -22,7 +22,9 @@ pub(crate) struct Counter {
 
 impl Counter {
     /// The position (1-based) of an occurrence in its period. Only occurrences that `count`
-    /// advance the tally; a forfeited one is placed after them without taking a place.
+    /// advance the tally; a forfeited one is placed after them without taking a place. A count
+    /// is at most the run's candidates (held in memory or on disk), so it never reaches
+    /// `u64::MAX` and saturating cannot change a position.
     pub(crate) fn next(
         &mut self,
         tag: (usize, u8),
@@ -45,7 +47,7 @@ impl Counter {
                     q.push_back(c.earned_at);
                     q.len() as u64
                 } else {
-                    q.len() as u64 + 1
+                    (q.len() as u64).saturating_add(1)
                 }
             }
             p => {
@@ -55,10 +57,10 @@ impl Counter {
                     .entry((tag.0, tag.1, c.role.clone(), c.recipient.clone(), key))
                     .or_default();
                 if count {
-                    *n += 1;
+                    *n = n.saturating_add(1);
                     *n
                 } else {
-                    *n + 1
+                    n.saturating_add(1)
                 }
             }
         }
@@ -86,10 +88,11 @@ impl Totals {
                 return;
             }
             let key = period.key(local_date(&c.earned_at, program.tz));
-            *self
+            let n = self
                 .0
                 .entry((c.reward, 0, c.role.clone(), c.recipient.clone(), key))
-                .or_default() += 1;
+                .or_default();
+            *n = n.saturating_add(1);
         }
     }
 

@@ -8,7 +8,7 @@ use super::count::{Counter, Totals};
 use crate::eval::judge::{pick_band, Base, Candidate, Fate};
 use crate::eval::Options;
 use crate::ledger::{Explanation, Facts, Line, RecipientRef, Status};
-use crate::money::{round, Money, Rounding};
+use crate::money::{negate, round, Money, Rounding};
 use crate::program::*;
 use crate::records::RecordProblem;
 use crate::time::{local_date, Instant};
@@ -75,7 +75,7 @@ pub(crate) fn build(
             .counter
             .next((c.reward, 1), &c, nth.period, tz, consumes);
         let hit = if nth.every {
-            n % u64::from(nth.n.max(1)) == 0
+            n.checked_rem(u64::from(nth.n.max(1))) == Some(0)
         } else {
             n == u64::from(nth.n)
         };
@@ -319,9 +319,9 @@ pub(crate) fn build(
             f.push("reverses", id.clone());
             let back = Line {
                 id: format!("{id}/clawback"),
-                amount: amount.map(|a| (-a, scale)),
+                amount: amount.map(|a| (negate(a), scale)),
                 quantity: if amount.is_none() {
-                    quantity.map(|q| -q)
+                    quantity.map(negate)
                 } else {
                     None
                 },

@@ -89,7 +89,7 @@ pub(crate) fn finalize(
     mut problems: Vec<RecordProblem>,
     records_read: u64,
     opts: &Options,
-) -> (Ledger, Option<Explained>, Option<super::Coverage>) {
+) -> std::io::Result<(Ledger, Option<Explained>, Option<super::Coverage>)> {
     // 1. Duplicate record ids: every occurrence is a problem (no input order decides a winner).
     // Records that could not be judged but whose id was read count too: the other copy of
     // their id must not be paid as if it were unique.
@@ -177,12 +177,14 @@ pub(crate) fn finalize(
             total.merge(c);
         }
         match &j.outcome {
-            Outcome::Eligible => summary.eligible += 1,
-            Outcome::NotEligible(_) => summary.not_eligible += 1,
-            Outcome::Rejected(_) => summary.rejected += 1,
+            Outcome::Eligible => summary.eligible = summary.eligible.saturating_add(1),
+            Outcome::NotEligible(_) => {
+                summary.not_eligible = summary.not_eligible.saturating_add(1)
+            }
+            Outcome::Rejected(_) => summary.rejected = summary.rejected.saturating_add(1),
         }
         if j.outcome == Outcome::Eligible && !j.lapsed.is_empty() {
-            summary.lapsed += 1;
+            summary.lapsed = summary.lapsed.saturating_add(1);
             lapsed_ids.insert(j.id.clone());
         }
         if opts.explain.as_deref() == Some(&*j.id) {
@@ -206,7 +208,7 @@ pub(crate) fn finalize(
     summary.lapsed = summary
         .lapsed
         .saturating_sub(left_out.intersection(&lapsed_ids).count() as u64);
-    minimum_payout(program, &mut lines);
+    minimum_payout(program, &mut lines).map_err(total_overflow)?;
     lines.sort_by(|a, b| a.1.cmp(&b.1));
     let lines: Vec<Line> = lines.into_iter().map(|(l, _)| l).collect();
     problems.sort();
@@ -221,12 +223,14 @@ pub(crate) fn finalize(
         .map(|p| (p.line, p.record_id.clone()))
         .collect::<std::collections::BTreeSet<_>>()
         .len() as u64;
-    summarize(&lines, &mut summary);
+    summarize(&lines, &mut summary).map_err(total_overflow)?;
     if let Some(c) = &mut coverage {
         for l in lines.iter().filter(|l| l.reverses.is_none()) {
-            *c.rewards.entry(l.rule.clone()).or_default() += 1;
+            let n = c.rewards.entry(l.rule.clone()).or_default();
+            *n = n.saturating_add(1);
             if let Some(t) = &l.tier {
-                *c.bands.entry(format!("{} / {t}", l.rule)).or_default() += 1;
+                let n = c.bands.entry(format!("{} / {t}", l.rule)).or_default();
+                *n = n.saturating_add(1);
             }
         }
     }
@@ -240,7 +244,15 @@ pub(crate) fn finalize(
         summary,
         problems,
     };
-    (ledger, explained, coverage)
+    Ok((ledger, explained, coverage))
+}
+
+/// A total over the run's lines that passes Decimal's range stops the run: nothing is written.
+fn total_overflow(e: super::EvalError) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("{}; nothing was written", e.message),
+    )
 }
 
 /// Puts candidates in ledger order: earned time, record id, reward, occurrence.
@@ -257,9 +269,12 @@ pub(crate) fn sort_candidates(candidates: &mut [Candidate]) {
 
 /// Holds payable lines of recipients whose payable balance is below the minimum payout. The
 /// balance is net of clawbacks: a reversed line does not help reach the minimum.
-fn minimum_payout(program: &Program, lines: &mut [(Line, LineKey)]) {
+fn minimum_payout(
+    program: &Program,
+    lines: &mut [(Line, LineKey)],
+) -> Result<(), super::EvalError> {
     let Some(min) = program.minimum_payout else {
-        return;
+        return Ok(());
     };
     let mut balance: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     for (l, _) in lines.iter() {
@@ -267,9 +282,18 @@ fn minimum_payout(program: &Program, lines: &mut [(Line, LineKey)]) {
             && l.currency == Some(min.currency)
         {
             if let Some((a, _)) = l.amount {
-                *balance
+                let b = balance
                     .entry((l.recipient.role.clone(), l.recipient.id.clone()))
-                    .or_default() += a;
+                    .or_default();
+                *b = b.checked_add(a).ok_or_else(|| {
+                    super::EvalError::new(
+                        Some("amount".into()),
+                        format!(
+                            "the payable balance of {} {} passes the range of exact decimals at line `{}` (record {})",
+                            l.recipient.role, l.recipient.id, l.id, l.record_id
+                        ),
+                    )
+                })?;
             }
         }
     }
@@ -290,4 +314,5 @@ fn minimum_payout(program: &Program, lines: &mut [(Line, LineKey)]) {
             l.explanation.text.push_str(&format!(" Held: {note}."));
         }
     }
+    Ok(())
 }

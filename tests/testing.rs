@@ -412,6 +412,88 @@ fn coverage_counts_every_branch_of_a_small_program() {
     );
 }
 
+/// Three referrals of one referrer in March: the bonus applies to two, the cap cuts the third.
+const BONUS_CAP: &str = r#"program "Bonus cap" {
+  version "1"
+  currency USD
+  timezone "UTC"
+}
+fields { deal.amount: money }
+events { won }
+window spring = from 2025-03-01 to 2025-03-15
+milestone won = event won within 30 days after created
+reward payout on won to referrer {
+  cash 100 USD
+  bonus 20 USD if created_at in spring
+  bonus x2 if deal.amount >= 10000 USD
+  cap 200 USD per recipient per month
+}
+"#;
+
+const BONUS_CAP_RECORDS: &str = r#"{"id":"A","created_at":"2025-03-01T10:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"deal":{"amount":"500.00","currency":"USD"},"events":[{"kind":"won","at":"2025-03-02T10:00:00Z"}]}
+{"id":"B","created_at":"2025-03-02T10:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P2"},"deal":{"amount":"500.00","currency":"USD"},"events":[{"kind":"won","at":"2025-03-03T10:00:00Z"}]}
+{"id":"C","created_at":"2025-03-20T10:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P3"},"deal":{"amount":"500.00","currency":"USD"},"events":[{"kind":"won","at":"2025-03-21T10:00:00Z"}]}
+"#;
+
+#[test]
+fn coverage_counts_bonuses_applied_and_caps_reached() {
+    let dir = fixture(
+        "coverage-bonus-cap",
+        &[
+            ("bc.rules", BONUS_CAP),
+            ("bc.jsonl", BONUS_CAP_RECORDS),
+            (
+                "bc.test.json",
+                r#"{"as_of": "2025-12-31", "records_file": "bc.jsonl", "tests": [
+                    {"name": "three lines", "expect": {"totals": {"USD": "200.00"}}}]}"#,
+            ),
+        ],
+    );
+    let (code, out, _) = merit_in(&dir, &["test", "--coverage", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    let items = doc["coverage"]["programs"][0]["items"]
+        .as_array()
+        .expect("items")
+        .clone();
+    let find = |group: &str, label: &str| -> Vec<(String, u64)> {
+        items
+            .iter()
+            .find(|i| i["group"] == group && i["label"] == label)
+            .and_then(|i| i["parts"].as_array())
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| {
+                        (
+                            p["name"].as_str().unwrap_or("").to_string(),
+                            p["count"].as_u64().unwrap_or(99),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_else(|| panic!("no {group} {label} in {items:?}"))
+    };
+    let pair = |a: &str, x: u64, b: &str, y: u64| vec![(a.to_string(), x), (b.to_string(), y)];
+    // A and B are in the spring window (120 USD each); the cap cuts B to 80 and C to 0.
+    assert_eq!(
+        find("bonus", "payout / bonus 20 USD if created_at in spring"),
+        pair("applied", 2, "not applied", 1)
+    );
+    assert_eq!(
+        find("bonus", "payout / bonus x2 if deal.amount >= 10000 USD"),
+        pair("applied", 0, "not applied", 3)
+    );
+    assert_eq!(
+        find("cap", "payout / cap 200 USD per recipient per month"),
+        pair("reached", 2, "not reached", 1)
+    );
+    let (_, text, _) = merit_in(&dir, &["test", "--coverage"]);
+    assert!(
+        text.contains("~ bonus      applied 0, not applied 3  payout / bonus x2"),
+        "{text}"
+    );
+}
+
 #[test]
 fn filter_selects_tests_by_file_and_name() {
     let dir = fixture(

@@ -31,7 +31,7 @@ pub struct TestArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: TestFormat,
-    /// Report which rules, bands, milestones and conditions the tests exercised.
+    /// Report which rules, bands, milestones, bonuses, caps and conditions the tests exercised.
     #[arg(long)]
     pub coverage: bool,
     /// Fail (exit 1) when a program's coverage is below N percent (implies --coverage).

@@ -1,8 +1,9 @@
 //! Rule coverage of a program by its tests.
 //!
 //! The items come from the checked program: each reward, each tier band (`rule / band`), each
-//! milestone (reached, and not reached), each eligibility, reject and `only if` condition
-//! (true, and false). The counts come from the evaluator's [`Coverage`], summed over the tests
+//! milestone (reached, and not reached), each bonus (applied to a line of its reward, and
+//! not), each cap (it cut a line, and it did not), each eligibility, reject and `only if`
+//! condition (true, and false). Bonuses and caps are read from the lines' facts. The counts come from the evaluator's [`Coverage`], summed over the tests
 //! that ran the program. Percentages are integer arithmetic: `covered * 1000 / total` tenths,
 //! and a threshold of N percent holds when `covered * 100 >= N * total`.
 
@@ -10,6 +11,11 @@ use crate::eval::coverage::{Branches, Coverage};
 use crate::ledger::Line;
 use crate::program::{AmountDef, Program};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+fn bump(n: &mut u64) {
+    *n = n.saturating_add(1);
+}
 
 /// Which part of the program an item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -23,6 +29,10 @@ pub enum Group {
     Milestone,
     /// An eligibility, reject or `only if` condition: true, and false.
     Condition,
+    /// A bonus: applied to a line of its reward, and not applied.
+    Bonus,
+    /// A cap: reached (it cut a line of its reward), and not reached.
+    Cap,
 }
 
 impl Group {
@@ -33,6 +43,8 @@ impl Group {
             Group::Band => "band",
             Group::Milestone => "milestone",
             Group::Condition => "condition",
+            Group::Bonus => "bonus",
+            Group::Cap => "cap",
         }
     }
 }
@@ -40,7 +52,7 @@ impl Group {
 /// One outcome that can be exercised (a branch), and how often it was.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Part {
-    /// `lines`, `reached`, `missed`, `true`, `false`.
+    /// `lines`, `reached`, `missed`, `true`, `false`, `applied`, `not applied`, `not reached`.
     pub name: &'static str,
     /// Times exercised.
     pub count: u64,
@@ -62,7 +74,8 @@ pub struct Item {
 pub struct ProgramCoverage {
     /// The program's path, as shown.
     pub program: String,
-    /// Items, in program order: rewards and their bands, milestones, conditions.
+    /// Items, in program order: rewards and their bands, milestones, bonuses and caps,
+    /// conditions.
     pub items: Vec<Item>,
     /// Branches exercised.
     pub covered: u64,
@@ -107,6 +120,12 @@ pub struct Tally {
     counts: Coverage,
     collected: bool,
     runs: u64,
+    /// Lines per rule (reversals aside), for bonuses and caps.
+    lines: BTreeMap<String, u64>,
+    /// Lines a bonus applied to, by (rule, bonus as written): from the lines' facts.
+    bonuses: BTreeMap<(String, String), u64>,
+    /// Lines a cap cut, by (rule, cap as written): from the lines' facts.
+    caps: BTreeMap<(String, String), u64>,
 }
 
 impl Tally {
@@ -114,6 +133,26 @@ impl Tally {
     pub fn add(&mut self, collected: Option<&Coverage>, lines: &[Line]) {
         let first = self.runs == 0;
         self.runs = self.runs.saturating_add(1);
+        for l in lines.iter().filter(|l| l.reverses.is_none()) {
+            bump(self.lines.entry(l.rule.clone()).or_default());
+            for (key, value) in &l.explanation.facts.0 {
+                if key == "bonus" || key.starts_with("bonus ") {
+                    bump(
+                        self.bonuses
+                            .entry((l.rule.clone(), value.clone()))
+                            .or_default(),
+                    );
+                } else if key == "cap" || key.starts_with("cap ") {
+                    // `cap 500 USD per recipient per year (120 left)`: the cap as written.
+                    let text = value.rsplit_once(" (").map_or(value.as_str(), |(t, _)| t);
+                    bump(
+                        self.caps
+                            .entry((l.rule.clone(), text.to_string()))
+                            .or_default(),
+                    );
+                }
+            }
+        }
         match collected {
             Some(c) => {
                 self.collected = first || self.collected;
@@ -190,6 +229,39 @@ impl Tally {
                 label: m.name.clone(),
                 parts: branch(c.milestones.get(&m.name), "reached", "missed"),
             });
+        }
+        let split = |hit: u64, of: u64, yes: &'static str, no: &'static str| {
+            Some(vec![
+                Part {
+                    name: yes,
+                    count: hit,
+                },
+                Part {
+                    name: no,
+                    count: of.saturating_sub(hit),
+                },
+            ])
+        };
+        for r in &program.rewards {
+            let of = self.lines.get(&r.name).copied().unwrap_or(0);
+            for b in &r.bonuses {
+                let key = (r.name.clone(), b.text.clone());
+                let hit = self.bonuses.get(&key).copied().unwrap_or(0);
+                items.push(Item {
+                    group: Group::Bonus,
+                    label: format!("{} / {}", r.name, b.text),
+                    parts: split(hit, of, "applied", "not applied"),
+                });
+            }
+            for cap in &r.caps {
+                let key = (r.name.clone(), cap.text.clone());
+                let hit = self.caps.get(&key).copied().unwrap_or(0);
+                items.push(Item {
+                    group: Group::Cap,
+                    label: format!("{} / {}", r.name, cap.text),
+                    parts: split(hit, of, "reached", "not reached"),
+                });
+            }
         }
         let mut condition = |label: String| {
             let parts = branch(c.conditions.get(&label), "true", "false");

@@ -128,7 +128,7 @@ pub fn string(s: &str, out: &mut Vec<u8>) {
 }
 
 /// The CSV header row.
-pub const CSV_HEADER: &str = "id,record_id,recipient_role,recipient_id,rule,tier,milestone,kind,amount,currency,quantity,unit,status,earned_at,payable_on,expires_on,reverses,explanation\n";
+pub const CSV_HEADER: &str = "id,record_id,recipient_role,recipient_id,rule,tier,milestone,kind,amount,currency,quantity,unit,status,earned_at,payable_on,expires_on,reverses,explanation,facts\n";
 
 /// Appends `l` as one CSV row (RFC 4180 quoting), with its newline.
 pub fn write_csv_row(l: &Line, out: &mut Vec<u8>) {
@@ -139,7 +139,10 @@ pub fn write_csv_row(l: &Line, out: &mut Vec<u8>) {
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     let payable = l.payable_on.to_string();
     let expires = l.expires_on.map(|d| d.to_string());
-    let cells: [&str; 18] = [
+    // The structured facts as one JSON object (`{"band":"from 1000","hold":"30 days"}`), the
+    // same as the `facts` of the JSON formats.
+    let facts = serde_json::to_string(&l.explanation.facts).unwrap_or_default();
+    let cells: [&str; 19] = [
         &l.id,
         &l.record_id,
         &l.recipient.role,
@@ -158,6 +161,7 @@ pub fn write_csv_row(l: &Line, out: &mut Vec<u8>) {
         expires.as_deref().unwrap_or_default(),
         l.reverses.as_deref().unwrap_or_default(),
         &l.explanation.text,
+        &facts,
     ];
     for (i, c) in cells.iter().enumerate() {
         if i > 0 {

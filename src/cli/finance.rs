@@ -40,6 +40,8 @@ pub struct SimulateArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
 }
 
 /// Output formats of `merit diff`.
@@ -96,6 +98,8 @@ pub struct DiffArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
 }
 
 /// Arguments of `merit report`.
@@ -124,6 +128,8 @@ pub struct ReportArgs {
     /// With `--program`: go on when some records cannot be judged.
     #[arg(long)]
     pub keep_going: bool,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
 }
 
 fn threads(n: Option<usize>) -> usize {
@@ -209,6 +215,7 @@ pub fn simulate(a: SimulateArgs) -> i32 {
         let as_of = a.as_of.unwrap_or_else(super::today);
         let mut opts = Options::as_of(as_of);
         opts.threads = threads(a.threads);
+        opts.limits = a.limits.limits();
         let results = run_sim(&loaded.program, &records, &scenarios, &opts).map_err(|e| {
             eprintln!("error: {e}");
             exit::USAGE
@@ -348,6 +355,7 @@ fn finish_diff(a: &DiffArgs, gate: Gate, old: Loaded, new: Loaded) -> Result<i32
         let as_of = a.as_of.unwrap_or_else(super::today);
         let mut opts = Options::as_of(as_of);
         opts.threads = threads(a.threads);
+        opts.limits = a.limits.limits();
         let old_ledger = ledger(&old.program, &records, &opts, a.keep_going)?;
         let new_ledger = ledger(&new.program, &records, &opts, a.keep_going)?;
         let money = money_diff(&old_ledger, &new_ledger);
@@ -410,6 +418,7 @@ pub fn report(a: ReportArgs) -> i32 {
                 let as_of = a.as_of.unwrap_or_else(super::today);
                 let mut opts = Options::as_of(as_of);
                 opts.threads = threads(None);
+                opts.limits = a.limits.limits();
                 // Coverage gives the exact funnel: every milestone reached, paid for or not.
                 opts.coverage = true;
                 let ev = evaluation(&p, &read(recs)?, &opts, a.keep_going)?;

@@ -165,7 +165,7 @@ fn run_lines_within(lines: u64, limits: &RecordLimits) -> std::io::Result<()> {
     Err(std::io::Error::new(
         std::io::ErrorKind::InvalidInput,
         format!(
-            "the run computes more than {} reward lines, the limit per run (merit run --max-run-lines); nothing was written",
+            "the run computes more than {} reward lines, the limit per run (--max-run-lines); nothing was written",
             limits.max_run_lines
         ),
     ))

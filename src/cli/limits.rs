@@ -1,0 +1,40 @@
+//! The limit flags, shared by every command that reads records or rule files. Defaults and
+//! what happens past each limit: `docs/reliability.md`.
+
+use crate::records::RecordLimits;
+
+/// Limits on record input and on the work one record or one run may cause.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Record limits")]
+pub struct RecordLimitArgs {
+    /// Longest record line accepted, in bytes (longer lines are record problems and are never
+    /// held in memory).
+    #[arg(long, value_name = "BYTES", default_value_t = RecordLimits::default().max_line_bytes)]
+    pub max_line_bytes: usize,
+    /// Most events one record may carry (more: a record problem).
+    #[arg(long, value_name = "N", default_value_t = RecordLimits::default().max_events)]
+    pub max_events: usize,
+    /// Most reward lines one record may earn (more: a record problem naming the reward).
+    #[arg(long, value_name = "N", default_value_t = RecordLimits::default().max_record_lines)]
+    pub max_record_lines: usize,
+    /// Most reward lines one run may compute (more: the run stops, exit 2, nothing written).
+    #[arg(long, value_name = "N", default_value_t = RecordLimits::default().max_run_lines)]
+    pub max_run_lines: u64,
+    /// Most evaluation steps for one record: each event a milestone or an event function looks
+    /// at is one (more: a record problem naming the rule).
+    #[arg(long, value_name = "N", default_value_t = RecordLimits::default().max_record_work)]
+    pub max_record_work: u64,
+}
+
+impl RecordLimitArgs {
+    /// The limits these flags give.
+    pub fn limits(&self) -> RecordLimits {
+        RecordLimits {
+            max_line_bytes: self.max_line_bytes,
+            max_events: self.max_events,
+            max_record_lines: self.max_record_lines,
+            max_run_lines: self.max_run_lines,
+            max_record_work: self.max_record_work,
+        }
+    }
+}

@@ -252,6 +252,28 @@ fn work_limits_name_the_limit_the_record_and_the_rule() {
             "limit of 1 reward lines per record",
         ],
     );
+    // The record's object is level 1, `deal` level 2: a list in it is level 3.
+    let nested = good("J1").replace(r#""stage":"#, r#""notes":[[]],"stage":"#);
+    records_case_with(
+        "max-json-depth",
+        &["--max-json-depth", "3"],
+        nested.as_bytes(),
+        1,
+        &[
+            "line 1",
+            "record J1",
+            "field deal.notes",
+            "deeper than the limit of 3 levels",
+            "--max-json-depth",
+        ],
+    );
+    records_case_with(
+        "json-depth-at-limit",
+        &["--max-json-depth", "4"],
+        nested.as_bytes(),
+        0,
+        &[],
+    );
     let three = format!("{}\n{}\n{}\n", good("N1"), good("N2"), good("N3"));
     records_case_with(
         "max-run-lines",
@@ -355,7 +377,10 @@ fn malformed_files() {
         "json-10000-deep",
         format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).as_bytes(),
         1,
-        &["line 1"],
+        &[
+            "line 1",
+            "nests deeper than the limit of 64 levels (--max-json-depth)",
+        ],
     );
     let deep_field = good("N1").replace(
         r#""referee":{"id":"P1"}"#,
@@ -365,10 +390,23 @@ fn malformed_files() {
             "]".repeat(10_000)
         ),
     );
-    // Nesting inside a field the program does not read is skipped without recursion: valid JSON,
-    // judged normally.
+    // Nesting counts in fields the program does not read too, and the problem names the field.
     records_case(
         "ignored-field-nested-10000-deep",
+        deep_field.as_bytes(),
+        1,
+        &[
+            "line 1",
+            "record N1",
+            "field referee.x",
+            "limit of 64 levels",
+            "--max-json-depth",
+        ],
+    );
+    // Past a raised limit, such nesting is skipped without recursion: judged normally.
+    records_case_with(
+        "ignored-field-nested-10000-deep-allowed",
+        &["--max-json-depth", "20000"],
         deep_field.as_bytes(),
         0,
         &[],
@@ -386,7 +424,11 @@ fn malformed_files() {
         "read-field-nested-10000-deep",
         deep_read.as_bytes(),
         1,
-        &["record N2"],
+        &[
+            "record N2",
+            "field referrer.health_score",
+            "--max-json-depth",
+        ],
     );
     // Accepted: a byte-order mark, CRLF line endings, blank lines, an empty file.
     let bom = format!("\u{feff}{}\r\n\r\n{}\r\n", good("B1"), good("B2"));

@@ -11,6 +11,11 @@ pub struct RecordLimitArgs {
     /// held in memory).
     #[arg(long, value_name = "BYTES", default_value_t = RecordLimits::default().max_line_bytes)]
     pub max_line_bytes: usize,
+    /// Deepest nesting of objects and lists in one record, its own object being level 1 (more:
+    /// a record problem naming the field).
+    #[arg(long, value_name = "N", default_value_t = RecordLimits::default().max_json_depth,
+        value_parser = at_least_one())]
+    pub max_json_depth: usize,
     /// Most events one record may carry (more: a record problem).
     #[arg(long, value_name = "N", default_value_t = RecordLimits::default().max_events)]
     pub max_events: usize,
@@ -31,10 +36,16 @@ impl RecordLimitArgs {
     pub fn limits(&self) -> RecordLimits {
         RecordLimits {
             max_line_bytes: self.max_line_bytes,
+            max_json_depth: self.max_json_depth,
             max_events: self.max_events,
             max_record_lines: self.max_record_lines,
             max_run_lines: self.max_run_lines,
             max_record_work: self.max_record_work,
         }
     }
+}
+
+/// A count of at least 1 (a limit of 0 would refuse every record or file).
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
 }

@@ -80,7 +80,7 @@ pub fn evaluate(
     opts: &Options,
 ) -> std::io::Result<Evaluation> {
     let (as_of_end, params) = prepare(program, opts)?;
-    let decoder = Decoder::new(program);
+    let decoder = Decoder::with_limits(program, &opts.limits);
     let work = Work {
         program,
         params: &params,

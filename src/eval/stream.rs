@@ -152,7 +152,7 @@ pub fn evaluate_lines(
         ));
     }
     let (as_of_end, params) = super::prepare(program, opts)?;
-    let decoder = Decoder::new(program);
+    let decoder = Decoder::with_limits(program, &opts.limits);
     let ctx = Ctx {
         program,
         params: &params,

@@ -7,6 +7,7 @@
 
 pub(crate) mod blocks;
 mod decode;
+mod nesting;
 mod scan;
 
 pub use decode::{decode_line, Decoder, MAX_MAGNITUDE};
@@ -124,13 +125,16 @@ impl std::fmt::Display for RecordProblem {
     }
 }
 
-/// Limits on record input and on the work one record or one run may cause. JSON nesting is
-/// limited to 128 levels by the JSON reader itself; a deeper record is a record problem ("the
-/// JSON nests too deeply").
+/// Limits on record input and on the work one record or one run may cause.
 #[derive(Debug, Clone, Copy)]
 pub struct RecordLimits {
     /// Longest line (or JSON array element), in bytes. Longer lines are never held in memory.
     pub max_line_bytes: usize,
+    /// Deepest nesting of objects and lists in one record, the record's own object being level
+    /// 1, fields the program does not read included; deeper is a record problem naming the
+    /// field where it happens. Whatever the limit, nesting is never followed by recursion
+    /// deeper than the declared fields.
+    pub max_json_depth: usize,
     /// Most events one record may carry; more is a record problem (field `events`).
     pub max_events: usize,
     /// Most reward lines one record may earn (an `each` milestone over many events, many
@@ -147,6 +151,7 @@ impl Default for RecordLimits {
     fn default() -> Self {
         RecordLimits {
             max_line_bytes: 16 * 1024 * 1024,
+            max_json_depth: 64,
             max_events: 10_000,
             max_record_lines: 10_000,
             max_run_lines: 1_000_000_000,

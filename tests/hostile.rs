@@ -601,23 +601,28 @@ fn an_expression_at_the_operator_limit_evaluates_on_worker_threads() {
     let path = temp("deep-ok.rules");
     std::fs::write(&path, program).expect("write");
     let records: String = (0..50).map(|i| good(&format!("R{i}")) + "\n").collect();
-    let o = merit_with_stdin(
-        &[
-            "run",
-            &path.display().to_string(),
-            "--records",
-            "-",
-            "--as-of",
-            "2025-12-31",
-            "--threads",
-            "2",
-            "--format",
-            "jsonl",
-        ],
-        records.as_bytes(),
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(o.stdout.lines().count(), 50);
+    // One thread evaluates on merit's own thread, which has the workers' stack too.
+    for (threads, format) in [("2", "jsonl"), ("1", "jsonl"), ("1", "json")] {
+        let o = merit_with_stdin(
+            &[
+                "run",
+                &path.display().to_string(),
+                "--records",
+                "-",
+                "--as-of",
+                "2025-12-31",
+                "--threads",
+                threads,
+                "--format",
+                format,
+            ],
+            records.as_bytes(),
+        );
+        assert_eq!(o.code, 0, "--threads {threads}: {}", o.stderr);
+        if format == "jsonl" {
+            assert_eq!(o.stdout.lines().count(), 50);
+        }
+    }
 }
 
 #[test]

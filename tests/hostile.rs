@@ -511,6 +511,26 @@ fn hostile_rule_files() {
     let negs = format!("{header}param p = {}1\n", "- ".repeat(10_000));
     let (code, out) = run_check("deep-negs.rules", &negs);
     assert_eq!(code, 1, "{out}");
+    // A run of `-` is not brackets: the message says what nested.
+    let negs = format!(
+        "{header}param x = 1\ncondition c = {}x < 0\n",
+        "- ".repeat(65)
+    );
+    let (code, out) = run_check("deep-negs-65.rules", &negs);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("M0004")
+            && out.contains("prefix `-` operators nest more than 64 deep")
+            && out.contains("--max-rule-depth")
+            && !out.contains("brackets"),
+        "{out}"
+    );
+    let negs = format!(
+        "{header}param x = 1\ncondition c = {}x < 0\n",
+        "- ".repeat(64)
+    );
+    let (code, out) = run_check("deep-negs-64.rules", &negs);
+    assert_eq!(code, 0, "{out}");
     let huge = format!("{header}{}", "# padding comment line\n".repeat(500_000));
     let (code, out) = run_check("ten-megabytes.rules", &huge);
     assert_eq!(code, 1);
@@ -549,6 +569,193 @@ fn hostile_rule_files() {
         out.lines().all(|l| l.chars().count() < 400),
         "long lines are shown as a window"
     );
+}
+
+/// `merit` with `args` in the crate folder, standard input empty.
+fn merit(args: &[&str]) -> Out {
+    merit_with_stdin(args, b"")
+}
+
+#[test]
+fn rule_limits_are_flags_of_every_command_that_reads_rules() {
+    let dir = temp("rule-limits.rules");
+    let dir = dir.parent().unwrap_or(Path::new("."));
+    let header = "program \"L\" { currency USD timezone \"UTC\" }\n";
+    let body = "events { closed_won }\nparam x = 1\nmilestone won = event closed_won\nreward r on won to referrer { cash 10 USD }\n";
+    // Brackets 6 deep, 5 operators in one expression, and an include: 2 files, 300-odd bytes.
+    let main = format!(
+        "{header}include \"part.rules\"\n{body}eligible referral if ((((((x + x + x + x + x > 0))))))\n"
+    );
+    std::fs::write(dir.join("limits.rules"), &main).expect("write");
+    std::fs::write(dir.join("part.rules"), "condition always = true\n").expect("write");
+    let program = dir.join("limits.rules").display().to_string();
+    let records = dir.join("limits.jsonl");
+    std::fs::write(&records, format!("{}\n", good("R1"))).expect("write");
+    let records = records.display().to_string();
+    let scenarios = dir.join("limits-scenarios.json");
+    std::fs::write(&scenarios, r#"{"scenarios":[{"name":"base"}]}"#).expect("write");
+    let scenarios = scenarios.display().to_string();
+    let test_file = dir.join("limits.test.json");
+    std::fs::write(
+        &test_file,
+        r#"{"as_of":"2025-12-31","records_file":"limits.jsonl","tests":[{"name":"runs","expect":{"summary":{"records":1}}}]}"#,
+    )
+    .expect("write");
+    let test_file = test_file.display().to_string();
+    let as_of = ["--as-of", "2025-12-31"];
+    let commands: Vec<(&str, Vec<&str>, i32)> = vec![
+        ("check", vec!["check", &program], 1),
+        (
+            "run",
+            [&["run", &program, "--records", &records][..], &as_of].concat(),
+            1,
+        ),
+        (
+            "explain",
+            [
+                &["explain", &program, "--records", &records, "--id", "R1"][..],
+                &as_of,
+            ]
+            .concat(),
+            1,
+        ),
+        (
+            "simulate",
+            [
+                &["simulate", &program, "--records", &records][..],
+                &["--scenarios", &scenarios],
+                &as_of,
+            ]
+            .concat(),
+            1,
+        ),
+        (
+            "diff",
+            [
+                &["diff", &program, &program, "--records", &records][..],
+                &as_of,
+            ]
+            .concat(),
+            1,
+        ),
+        (
+            "report",
+            [
+                &["report", "--program", &program, "--records", &records][..],
+                &as_of,
+            ]
+            .concat(),
+            1,
+        ),
+        ("fmt", vec!["fmt", "--check", &program], 2),
+        ("test", vec!["test", &test_file], 2),
+    ];
+    let limits: &[(&str, &str, &str, &str)] = &[
+        (
+            "--max-rule-bytes",
+            "100",
+            "300",
+            "larger than the limit of 100 bytes",
+        ),
+        (
+            "--max-rule-depth",
+            "5",
+            "6",
+            "brackets nest more than 5 deep",
+        ),
+        (
+            "--max-rule-operators",
+            "4",
+            "5",
+            "this expression has 5 operators; the limit is 4",
+        ),
+        (
+            "--max-rule-files",
+            "1",
+            "2",
+            "more than 1 files in one program",
+        ),
+    ];
+    for (name, args, failed) in &commands {
+        // Within the defaults, every command runs.
+        let o = merit(args);
+        assert!(
+            o.code == 0 || (*name == "fmt" && o.code == 1),
+            "{name}: {}{}",
+            o.stdout,
+            o.stderr
+        );
+        for (flag, over, at, message) in limits {
+            if *name == "fmt" && *flag == "--max-rule-files" {
+                continue; // fmt formats each file on its own, without reading includes
+            }
+            let past = [&args[..], &[flag, over]].concat();
+            let o = merit(&past);
+            let all = format!("{}{}", o.stdout, o.stderr);
+            assert_eq!(o.code, *failed, "{name} {flag} {over}: {all}");
+            assert!(
+                all.contains("M0004") && all.contains(message) && all.contains(flag),
+                "{name} {flag} {over}: {all}"
+            );
+            assert!(!all.contains("internal error"), "{name}: {all}");
+            let within = [&args[..], &[flag, at]].concat();
+            let o = merit(&within);
+            assert!(
+                !format!("{}{}", o.stdout, o.stderr).contains("M0004"),
+                "{name} {flag} {at}: {}{}",
+                o.stdout,
+                o.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn rule_limits_up_to_their_ceilings_fit_the_stack() {
+    // 4000 groups, each one operator deeper: 4000 brackets and 4001 operators, through the
+    // parser, checker and evaluator on merit's own thread (`--threads 1`). (A debug build
+    // parses this in about two seconds; the formatter was checked by hand at the ceilings.)
+    let header = "program \"Deep\" { currency USD timezone \"UTC\" }\nevents { closed_won }\n";
+    let e = format!("{}1{}", "(1 + ".repeat(4000), ")".repeat(4000));
+    let program = format!(
+        "{header}eligible referral if {e} > 0\nmilestone won = event closed_won\nreward r on won to referrer {{ cash 10 USD }}\n"
+    );
+    let path = temp("ceiling.rules");
+    std::fs::write(&path, program).expect("write");
+    let path = path.display().to_string();
+    let ceilings = ["--max-rule-depth", "4096", "--max-rule-operators", "4096"];
+    let o = merit(&[&["check", &path][..], &ceilings].concat());
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = merit_with_stdin(
+        &[
+            &[
+                "run",
+                &path,
+                "--records",
+                "-",
+                "--as-of",
+                "2025-12-31",
+                "--threads",
+                "1",
+                "--format",
+                "jsonl",
+            ][..],
+            &ceilings,
+        ]
+        .concat(),
+        format!("{}\n", good("D1")).as_bytes(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout.lines().count(), 1);
+    // Past a ceiling, the flag itself is refused: exit 2.
+    for (flag, v) in [
+        ("--max-rule-depth", "4097"),
+        ("--max-rule-operators", "4097"),
+    ] {
+        let o = merit(&["check", &path, flag, v]);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains("1..=4096"), "{}", o.stderr);
+    }
 }
 
 #[test]

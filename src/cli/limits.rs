@@ -2,6 +2,7 @@
 //! what happens past each limit: `docs/reliability.md`.
 
 use crate::records::RecordLimits;
+use crate::syntax::SyntaxLimits;
 
 /// Limits on record input and on the work one record or one run may cause.
 #[derive(Debug, Clone, clap::Args)]
@@ -48,4 +49,45 @@ impl RecordLimitArgs {
 /// A count of at least 1 (a limit of 0 would refuse every record or file).
 fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+}
+
+/// A count from 1 to `ceiling` (limits whose recursion must fit merit's stack).
+fn up_to(ceiling: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new()
+        .range(1..=u64::try_from(ceiling).unwrap_or(u64::MAX))
+}
+
+/// Limits on rule files.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Rule file limits")]
+pub struct RuleLimitArgs {
+    /// Largest rule file, in bytes (more: M0004; a larger file is never read past the limit).
+    #[arg(long, value_name = "BYTES", default_value_t = SyntaxLimits::default().max_file_bytes,
+        value_parser = at_least_one())]
+    pub max_rule_bytes: usize,
+    /// Deepest nesting of `(`, `[` and `{` (and longest run of prefix `-`) in a rule file, at
+    /// most 4096 (more: M0004).
+    #[arg(long, value_name = "N", default_value_t = SyntaxLimits::default().max_nesting,
+        value_parser = up_to(SyntaxLimits::MAX_NESTING_CEILING))]
+    pub max_rule_depth: usize,
+    /// Most operators in one expression, nested groups included, at most 4096 (more: M0004).
+    #[arg(long, value_name = "N", default_value_t = SyntaxLimits::default().max_operators,
+        value_parser = up_to(SyntaxLimits::MAX_OPERATORS_CEILING))]
+    pub max_rule_operators: usize,
+    /// Most files one program may be made of, itself and its includes (more: M0004).
+    #[arg(long, value_name = "N", default_value_t = SyntaxLimits::default().max_files,
+        value_parser = at_least_one())]
+    pub max_rule_files: usize,
+}
+
+impl RuleLimitArgs {
+    /// The limits these flags give.
+    pub fn limits(&self) -> SyntaxLimits {
+        SyntaxLimits {
+            max_file_bytes: self.max_rule_bytes,
+            max_nesting: self.max_rule_depth,
+            max_files: self.max_rule_files,
+            max_operators: self.max_rule_operators,
+        }
+    }
 }

@@ -51,6 +51,8 @@ pub struct RunArgs {
     pub already_paid: Vec<PathBuf>,
     #[command(flatten)]
     pub limits: super::limits::RecordLimitArgs,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 /// Arguments of `merit explain`.
@@ -75,6 +77,8 @@ pub struct ExplainArgs {
     pub rates: Vec<String>,
     #[command(flatten)]
     pub limits: super::limits::RecordLimitArgs,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 /// Default of `--sort-memory`, in MiB (the library's `Spill::default()`).
@@ -93,10 +97,11 @@ fn threads(n: Option<usize>) -> usize {
 /// the exit code on failure.
 fn program(
     path: &PathBuf,
+    limits: &super::limits::RuleLimitArgs,
     set: &[String],
     rates: &[String],
 ) -> Result<crate::program::Program, i32> {
-    let checked = load(path).map_err(|m| {
+    let checked = load(path, &limits.limits()).map_err(|m| {
         eprintln!("error: {m}");
         exit::USAGE
     })?;
@@ -201,7 +206,7 @@ fn open(path: &PathBuf) -> Result<Box<dyn std::io::BufRead>, i32> {
 
 /// Runs `merit run`.
 pub fn run(args: RunArgs) -> i32 {
-    let program = match program(&args.program, &args.set, &args.rates) {
+    let program = match program(&args.program, &args.rules, &args.set, &args.rates) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -350,7 +355,7 @@ fn run_streamed(
 
 /// Runs `merit explain`.
 pub fn explain(args: ExplainArgs) -> i32 {
-    let program = match program(&args.program, &args.set, &args.rates) {
+    let program = match program(&args.program, &args.rules, &args.set, &args.rates) {
         Ok(p) => p,
         Err(code) => return code,
     };

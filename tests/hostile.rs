@@ -293,6 +293,52 @@ fn work_limits_name_the_limit_the_record_and_the_rule() {
 }
 
 #[test]
+fn a_record_lists_at_most_its_limit_of_problems() {
+    // 150 events with a broken time, on two lines with the same id: 151 problems each.
+    let events: Vec<String> = (0..150)
+        .map(|i| format!(r#"{{"kind":"closed_won","at":"bad{i}"}}"#))
+        .collect();
+    let line = good("P1").replace(
+        r#""events":[{"kind":"closed_won","at":"2025-02-10T10:00:00Z"}]"#,
+        &format!(r#""events":[{}]"#, events.join(",")),
+    );
+    let input = format!("{line}\n{line}\n");
+    for (extra, listed) in [(&[][..], 100), (&["--max-record-problems", "3"][..], 3)] {
+        for format in ["json", "jsonl"] {
+            let args = [
+                &[
+                    "run",
+                    PROGRAM,
+                    "--records",
+                    "-",
+                    "--as-of",
+                    "2025-12-31",
+                    "--format",
+                    format,
+                ][..],
+                extra,
+            ]
+            .concat();
+            let o = merit_with_stdin(&args, input.as_bytes());
+            assert_eq!(o.code, 1, "{}", o.stderr);
+            let problems: Vec<&str> = o
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("record problem: "))
+                .collect();
+            assert_eq!(problems.len(), 2 * (listed + 1), "{format} {extra:?}");
+            for n in [1, 2] {
+                let note = format!("record problem: line {n}, record P1: the record has 151 problems, {listed} of them listed (limit --max-record-problems)");
+                assert!(problems.contains(&note.as_str()), "{}", o.stderr);
+                let last = format!("line {n}, record P1, field events[{}].at", listed - 1);
+                assert!(problems.iter().any(|p| p.contains(&last)), "{}", o.stderr);
+            }
+            assert!(o.stderr.contains("2 record(s) could not be judged"));
+        }
+    }
+}
+
+#[test]
 fn malformed_files() {
     let dup = format!("{}\n{}\n", good("D1"), good("D1"));
     records_case(

@@ -30,6 +30,11 @@ pub struct RecordLimitArgs {
     /// at is one (more: a record problem naming the rule).
     #[arg(long, value_name = "N", default_value_t = RecordLimits::default().max_record_work)]
     pub max_record_work: u64,
+    /// Most problems listed for one record (more: the first ones found are listed, and one more
+    /// problem says how many the record has).
+    #[arg(long, value_name = "N", default_value_t = RecordLimits::default().max_record_problems,
+        value_parser = at_least_one())]
+    pub max_record_problems: usize,
 }
 
 impl RecordLimitArgs {
@@ -42,6 +47,7 @@ impl RecordLimitArgs {
             max_record_lines: self.max_record_lines,
             max_run_lines: self.max_run_lines,
             max_record_work: self.max_record_work,
+            max_record_problems: self.max_record_problems,
         }
     }
 }

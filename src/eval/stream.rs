@@ -528,6 +528,7 @@ impl Acc {
         };
         self.problems.sort();
         self.problems.dedup();
+        crate::records::limit_problems(&mut self.problems, self.limits.max_record_problems);
         Ok(Streamed {
             format: ctx.format,
             lines: self.lines.finish(),

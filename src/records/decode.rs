@@ -39,6 +39,8 @@ pub struct Decoder {
     kinds: Vec<(String, Vec<FieldDef>)>,
     /// [`RecordLimits::max_json_depth`].
     max_depth: usize,
+    /// [`RecordLimits::max_record_problems`].
+    max_problems: usize,
 }
 
 impl Decoder {
@@ -63,6 +65,7 @@ impl Decoder {
                 .map(|k| (k.name.clone(), k.attrs.clone()))
                 .collect(),
             max_depth: limits.max_json_depth,
+            max_problems: limits.max_record_problems,
         }
     }
 }
@@ -174,7 +177,7 @@ pub(super) fn decode_with(
         };
         return Err(vec![problem(None, msg)]);
     }
-    let mut problems = Vec::new();
+    let mut problems = super::Found::new(dec.max_problems);
     for k in &raw.duplicate_keys {
         problems.push(problem(
             Some(k.clone()),
@@ -183,6 +186,7 @@ pub(super) fn decode_with(
     }
     let mut fields = Vec::with_capacity(dec.fields.len());
     for (slot, f) in dec.fields.iter().enumerate() {
+        let mut bad = raw.duplicate_keys.contains(&f.dotted);
         let value = match raw.values.get(slot).copied().flatten() {
             Some(r) => match convert(
                 r,
@@ -193,17 +197,13 @@ pub(super) fn decode_with(
                 Ok(v) => v,
                 Err(m) => {
                     problems.push(problem(Some(f.dotted.clone()), m));
+                    bad = true;
                     None
                 }
             },
             None => None,
         };
-        if value.is_none()
-            && !f.optional
-            && !problems
-                .iter()
-                .any(|p| p.field.as_deref() == Some(&f.dotted))
-        {
+        if value.is_none() && !f.optional && !bad {
             problems.push(problem(
                 Some(f.dotted.clone()),
                 "the field is missing".to_string(),
@@ -220,7 +220,7 @@ pub(super) fn decode_with(
         }
     }
     if !problems.is_empty() {
-        return Err(problems);
+        return Err(problems.finish());
     }
     events.sort_by_key(|e| e.at);
     Ok(Record {

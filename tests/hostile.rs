@@ -529,6 +529,100 @@ fn a_huge_line_is_refused_without_holding_it() {
     assert!(o.stdout.contains("OK1"), "the next line is still judged");
 }
 
+/// The peak resident memory of a running process, in KiB (Linux; `None` elsewhere).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_one_gib_line_is_skipped_in_bounded_memory() {
+    // Line 1 is a good record, line 2 is 1 GiB, line 3 is broken: the reader skips line 2
+    // (holding at most the 16 MiB limit of it) and goes on with line 3. Written in chunks by a
+    // thread, never held whole; a broken pipe (merit stopping early) ends the writer.
+    const GIB: usize = 1 << 30;
+    let out_file = temp("one-gib.jsonl");
+    let _ = std::fs::remove_file(&out_file);
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_merit"))
+        .args(["run", PROGRAM, "--records", "-", "--as-of", "2025-12-31"])
+        .args(["--format", "jsonl", "--output"])
+        .arg(&out_file)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("merit starts");
+    let pid = child.id();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || -> (usize, Option<u64>) {
+        let mut written = 0usize;
+        let mut put = |bytes: &[u8], written: &mut usize| -> bool {
+            let ok = stdin.write_all(bytes).is_ok();
+            if ok {
+                *written += bytes.len();
+            }
+            ok
+        };
+        let head = format!("{}\n{{\"id\":\"BIG\",\"pad\":\"", good("G1"));
+        let chunk = vec![b'x'; 1 << 20];
+        let mut ok = put(head.as_bytes(), &mut written);
+        let mut padded = 0;
+        while ok && padded < GIB {
+            ok = put(&chunk, &mut written);
+            padded += chunk.len();
+        }
+        // merit is still reading the long line: its peak memory so far covers skipping it.
+        let peak = peak_rss_kib(pid);
+        if ok {
+            put(b"\"}\n{\"id\": broken\n", &mut written);
+        }
+        (written, peak)
+    });
+    // A watchdog: neither side may hang.
+    let deadline = std::time::Duration::from_secs(300);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("merit runs") {
+            break s;
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            panic!("merit did not finish reading a 1 GiB line in {deadline:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let (written, peak) = writer.join().expect("the writer ends");
+    let out = child.wait_with_output().expect("merit ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "record problem: line 2: the line is longer than the limit of 16777216 bytes"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("record problem: line 3: malformed JSON"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 record(s) could not be judged; nothing was written"));
+    assert!(
+        !out_file.exists(),
+        "a failed run left {}",
+        out_file.display()
+    );
+    assert!(written > GIB, "merit read all of it ({written} bytes)");
+    if let Some(kib) = peak {
+        assert!(
+            kib < 256 << 10,
+            "merit held {kib} KiB while skipping a 1 GiB line"
+        );
+    }
+}
+
 #[test]
 fn hostile_rule_files() {
     let run_check = |name: &str, text: &str| {

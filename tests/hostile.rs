@@ -851,6 +851,60 @@ fn rule_limits_are_flags_of_every_command_that_reads_rules() {
 }
 
 #[test]
+fn record_limits_are_flags_of_every_command_that_reads_records() {
+    let dir = temp("record-limits.jsonl");
+    let dir = dir.parent().unwrap_or(Path::new("."));
+    let records = dir.join("records.jsonl");
+    std::fs::write(&records, format!("{}\n", good("R1"))).expect("write");
+    let records = records.display().to_string();
+    let scenarios = dir.join("scenarios.json");
+    std::fs::write(&scenarios, r#"{"scenarios":[{"name":"base"}]}"#).expect("write");
+    let scenarios = scenarios.display().to_string();
+    let program = dir.join("program.rules");
+    std::fs::copy(PROGRAM, &program).expect("copy");
+    let program = program.display().to_string();
+    let test_file = dir.join("program.test.json");
+    std::fs::write(
+        &test_file,
+        r#"{"as_of":"2025-12-31","records_file":"records.jsonl","tests":[{"name":"runs","expect":{"summary":{"records":1}}}]}"#,
+    )
+    .expect("write");
+    let test_file = test_file.display().to_string();
+    let as_of = ["--as-of", "2025-12-31"];
+    let r = ["--records", records.as_str()];
+    let commands: Vec<Vec<&str>> = vec![
+        [&["run", &program][..], &r, &as_of].concat(),
+        [&["explain", &program, "--id", "R1"][..], &r, &as_of].concat(),
+        [
+            &["simulate", &program, "--scenarios", &scenarios][..],
+            &r,
+            &as_of,
+        ]
+        .concat(),
+        [&["diff", &program, &program][..], &r, &as_of].concat(),
+        [&["report", "--program", &program][..], &r, &as_of].concat(),
+        vec!["test", &test_file],
+    ];
+    // The record's events are at level 2, each event at level 3.
+    for args in &commands {
+        let o = merit(args);
+        assert_eq!(o.code, 0, "{args:?}: {}{}", o.stdout, o.stderr);
+        let past = [&args[..], &["--max-json-depth", "2"]].concat();
+        let o = merit(&past);
+        let all = format!("{}{}", o.stdout, o.stderr);
+        assert_eq!(o.code, 1, "{past:?}: {all}");
+        assert!(
+            all.contains("record R1")
+                && all.contains("field events")
+                && all.contains("limit of 2 levels (--max-json-depth)"),
+            "{past:?}: {all}"
+        );
+        let o = merit(&[&args[..], &["--max-json-depth", "3"]].concat());
+        assert_eq!(o.code, 0, "{args:?}: {}{}", o.stdout, o.stderr);
+    }
+}
+
+#[test]
 fn rule_limits_up_to_their_ceilings_fit_the_stack() {
     // 4000 groups, each one operator deeper: 4000 brackets and 4001 operators, through the
     // parser, checker and evaluator on merit's own thread (`--threads 1`). (A debug build

@@ -252,6 +252,28 @@ fn work_limits_name_the_limit_the_record_and_the_rule() {
             "limit of 1 reward lines per record",
         ],
     );
+    // The record's object is level 1, `deal` level 2: a list in it is level 3.
+    let nested = good("J1").replace(r#""stage":"#, r#""notes":[[]],"stage":"#);
+    records_case_with(
+        "max-json-depth",
+        &["--max-json-depth", "3"],
+        nested.as_bytes(),
+        1,
+        &[
+            "line 1",
+            "record J1",
+            "field deal.notes",
+            "deeper than the limit of 3 levels",
+            "--max-json-depth",
+        ],
+    );
+    records_case_with(
+        "json-depth-at-limit",
+        &["--max-json-depth", "4"],
+        nested.as_bytes(),
+        0,
+        &[],
+    );
     let three = format!("{}\n{}\n{}\n", good("N1"), good("N2"), good("N3"));
     records_case_with(
         "max-run-lines",
@@ -268,6 +290,52 @@ fn work_limits_name_the_limit_the_record_and_the_rule() {
         0,
         &[],
     );
+}
+
+#[test]
+fn a_record_lists_at_most_its_limit_of_problems() {
+    // 150 events with a broken time, on two lines with the same id: 151 problems each.
+    let events: Vec<String> = (0..150)
+        .map(|i| format!(r#"{{"kind":"closed_won","at":"bad{i}"}}"#))
+        .collect();
+    let line = good("P1").replace(
+        r#""events":[{"kind":"closed_won","at":"2025-02-10T10:00:00Z"}]"#,
+        &format!(r#""events":[{}]"#, events.join(",")),
+    );
+    let input = format!("{line}\n{line}\n");
+    for (extra, listed) in [(&[][..], 100), (&["--max-record-problems", "3"][..], 3)] {
+        for format in ["json", "jsonl"] {
+            let args = [
+                &[
+                    "run",
+                    PROGRAM,
+                    "--records",
+                    "-",
+                    "--as-of",
+                    "2025-12-31",
+                    "--format",
+                    format,
+                ][..],
+                extra,
+            ]
+            .concat();
+            let o = merit_with_stdin(&args, input.as_bytes());
+            assert_eq!(o.code, 1, "{}", o.stderr);
+            let problems: Vec<&str> = o
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("record problem: "))
+                .collect();
+            assert_eq!(problems.len(), 2 * (listed + 1), "{format} {extra:?}");
+            for n in [1, 2] {
+                let note = format!("record problem: line {n}, record P1: the record has 151 problems, {listed} of them listed (limit --max-record-problems)");
+                assert!(problems.contains(&note.as_str()), "{}", o.stderr);
+                let last = format!("line {n}, record P1, field events[{}].at", listed - 1);
+                assert!(problems.iter().any(|p| p.contains(&last)), "{}", o.stderr);
+            }
+            assert!(o.stderr.contains("2 record(s) could not be judged"));
+        }
+    }
 }
 
 #[test]
@@ -355,7 +423,10 @@ fn malformed_files() {
         "json-10000-deep",
         format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).as_bytes(),
         1,
-        &["line 1"],
+        &[
+            "line 1",
+            "nests deeper than the limit of 64 levels (--max-json-depth)",
+        ],
     );
     let deep_field = good("N1").replace(
         r#""referee":{"id":"P1"}"#,
@@ -365,10 +436,23 @@ fn malformed_files() {
             "]".repeat(10_000)
         ),
     );
-    // Nesting inside a field the program does not read is skipped without recursion: valid JSON,
-    // judged normally.
+    // Nesting counts in fields the program does not read too, and the problem names the field.
     records_case(
         "ignored-field-nested-10000-deep",
+        deep_field.as_bytes(),
+        1,
+        &[
+            "line 1",
+            "record N1",
+            "field referee.x",
+            "limit of 64 levels",
+            "--max-json-depth",
+        ],
+    );
+    // Past a raised limit, such nesting is skipped without recursion: judged normally.
+    records_case_with(
+        "ignored-field-nested-10000-deep-allowed",
+        &["--max-json-depth", "20000"],
         deep_field.as_bytes(),
         0,
         &[],
@@ -386,7 +470,11 @@ fn malformed_files() {
         "read-field-nested-10000-deep",
         deep_read.as_bytes(),
         1,
-        &["record N2"],
+        &[
+            "record N2",
+            "field referrer.health_score",
+            "--max-json-depth",
+        ],
     );
     // Accepted: a byte-order mark, CRLF line endings, blank lines, an empty file.
     let bom = format!("\u{feff}{}\r\n\r\n{}\r\n", good("B1"), good("B2"));
@@ -441,6 +529,100 @@ fn a_huge_line_is_refused_without_holding_it() {
     assert!(o.stdout.contains("OK1"), "the next line is still judged");
 }
 
+/// The peak resident memory of a running process, in KiB (Linux; `None` elsewhere).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_one_gib_line_is_skipped_in_bounded_memory() {
+    // Line 1 is a good record, line 2 is 1 GiB, line 3 is broken: the reader skips line 2
+    // (holding at most the 16 MiB limit of it) and goes on with line 3. Written in chunks by a
+    // thread, never held whole; a broken pipe (merit stopping early) ends the writer.
+    const GIB: usize = 1 << 30;
+    let out_file = temp("one-gib.jsonl");
+    let _ = std::fs::remove_file(&out_file);
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_merit"))
+        .args(["run", PROGRAM, "--records", "-", "--as-of", "2025-12-31"])
+        .args(["--format", "jsonl", "--output"])
+        .arg(&out_file)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("merit starts");
+    let pid = child.id();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || -> (usize, Option<u64>) {
+        let mut written = 0usize;
+        let mut put = |bytes: &[u8], written: &mut usize| -> bool {
+            let ok = stdin.write_all(bytes).is_ok();
+            if ok {
+                *written += bytes.len();
+            }
+            ok
+        };
+        let head = format!("{}\n{{\"id\":\"BIG\",\"pad\":\"", good("G1"));
+        let chunk = vec![b'x'; 1 << 20];
+        let mut ok = put(head.as_bytes(), &mut written);
+        let mut padded = 0;
+        while ok && padded < GIB {
+            ok = put(&chunk, &mut written);
+            padded += chunk.len();
+        }
+        // merit is still reading the long line: its peak memory so far covers skipping it.
+        let peak = peak_rss_kib(pid);
+        if ok {
+            put(b"\"}\n{\"id\": broken\n", &mut written);
+        }
+        (written, peak)
+    });
+    // A watchdog: neither side may hang.
+    let deadline = std::time::Duration::from_secs(300);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("merit runs") {
+            break s;
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            panic!("merit did not finish reading a 1 GiB line in {deadline:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let (written, peak) = writer.join().expect("the writer ends");
+    let out = child.wait_with_output().expect("merit ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "record problem: line 2: the line is longer than the limit of 16777216 bytes"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("record problem: line 3: malformed JSON"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 record(s) could not be judged; nothing was written"));
+    assert!(
+        !out_file.exists(),
+        "a failed run left {}",
+        out_file.display()
+    );
+    assert!(written > GIB, "merit read all of it ({written} bytes)");
+    if let Some(kib) = peak {
+        assert!(
+            kib < 256 << 10,
+            "merit held {kib} KiB while skipping a 1 GiB line"
+        );
+    }
+}
+
 #[test]
 fn hostile_rule_files() {
     let run_check = |name: &str, text: &str| {
@@ -469,6 +651,26 @@ fn hostile_rule_files() {
     let negs = format!("{header}param p = {}1\n", "- ".repeat(10_000));
     let (code, out) = run_check("deep-negs.rules", &negs);
     assert_eq!(code, 1, "{out}");
+    // A run of `-` is not brackets: the message says what nested.
+    let negs = format!(
+        "{header}param x = 1\ncondition c = {}x < 0\n",
+        "- ".repeat(65)
+    );
+    let (code, out) = run_check("deep-negs-65.rules", &negs);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("M0004")
+            && out.contains("prefix `-` operators nest more than 64 deep")
+            && out.contains("--max-rule-depth")
+            && !out.contains("brackets"),
+        "{out}"
+    );
+    let negs = format!(
+        "{header}param x = 1\ncondition c = {}x < 0\n",
+        "- ".repeat(64)
+    );
+    let (code, out) = run_check("deep-negs-64.rules", &negs);
+    assert_eq!(code, 0, "{out}");
     let huge = format!("{header}{}", "# padding comment line\n".repeat(500_000));
     let (code, out) = run_check("ten-megabytes.rules", &huge);
     assert_eq!(code, 1);
@@ -507,6 +709,247 @@ fn hostile_rule_files() {
         out.lines().all(|l| l.chars().count() < 400),
         "long lines are shown as a window"
     );
+}
+
+/// `merit` with `args` in the crate folder, standard input empty.
+fn merit(args: &[&str]) -> Out {
+    merit_with_stdin(args, b"")
+}
+
+#[test]
+fn rule_limits_are_flags_of_every_command_that_reads_rules() {
+    let dir = temp("rule-limits.rules");
+    let dir = dir.parent().unwrap_or(Path::new("."));
+    let header = "program \"L\" { currency USD timezone \"UTC\" }\n";
+    let body = "events { closed_won }\nparam x = 1\nmilestone won = event closed_won\nreward r on won to referrer { cash 10 USD }\n";
+    // Brackets 6 deep, 5 operators in one expression, and an include: 2 files, 300-odd bytes.
+    let main = format!(
+        "{header}include \"part.rules\"\n{body}eligible referral if ((((((x + x + x + x + x > 0))))))\n"
+    );
+    std::fs::write(dir.join("limits.rules"), &main).expect("write");
+    std::fs::write(dir.join("part.rules"), "condition always = true\n").expect("write");
+    let program = dir.join("limits.rules").display().to_string();
+    let records = dir.join("limits.jsonl");
+    std::fs::write(&records, format!("{}\n", good("R1"))).expect("write");
+    let records = records.display().to_string();
+    let scenarios = dir.join("limits-scenarios.json");
+    std::fs::write(&scenarios, r#"{"scenarios":[{"name":"base"}]}"#).expect("write");
+    let scenarios = scenarios.display().to_string();
+    let test_file = dir.join("limits.test.json");
+    std::fs::write(
+        &test_file,
+        r#"{"as_of":"2025-12-31","records_file":"limits.jsonl","tests":[{"name":"runs","expect":{"summary":{"records":1}}}]}"#,
+    )
+    .expect("write");
+    let test_file = test_file.display().to_string();
+    let as_of = ["--as-of", "2025-12-31"];
+    let commands: Vec<(&str, Vec<&str>, i32)> = vec![
+        ("check", vec!["check", &program], 1),
+        (
+            "run",
+            [&["run", &program, "--records", &records][..], &as_of].concat(),
+            1,
+        ),
+        (
+            "explain",
+            [
+                &["explain", &program, "--records", &records, "--id", "R1"][..],
+                &as_of,
+            ]
+            .concat(),
+            1,
+        ),
+        (
+            "simulate",
+            [
+                &["simulate", &program, "--records", &records][..],
+                &["--scenarios", &scenarios],
+                &as_of,
+            ]
+            .concat(),
+            1,
+        ),
+        (
+            "diff",
+            [
+                &["diff", &program, &program, "--records", &records][..],
+                &as_of,
+            ]
+            .concat(),
+            1,
+        ),
+        (
+            "report",
+            [
+                &["report", "--program", &program, "--records", &records][..],
+                &as_of,
+            ]
+            .concat(),
+            1,
+        ),
+        ("fmt", vec!["fmt", "--check", &program], 2),
+        ("test", vec!["test", &test_file], 2),
+    ];
+    let limits: &[(&str, &str, &str, &str)] = &[
+        (
+            "--max-rule-bytes",
+            "100",
+            "300",
+            "larger than the limit of 100 bytes",
+        ),
+        (
+            "--max-rule-depth",
+            "5",
+            "6",
+            "brackets nest more than 5 deep",
+        ),
+        (
+            "--max-rule-operators",
+            "4",
+            "5",
+            "this expression has 5 operators; the limit is 4",
+        ),
+        (
+            "--max-rule-files",
+            "1",
+            "2",
+            "more than 1 files in one program",
+        ),
+    ];
+    for (name, args, failed) in &commands {
+        // Within the defaults, every command runs.
+        let o = merit(args);
+        assert!(
+            o.code == 0 || (*name == "fmt" && o.code == 1),
+            "{name}: {}{}",
+            o.stdout,
+            o.stderr
+        );
+        for (flag, over, at, message) in limits {
+            if *name == "fmt" && *flag == "--max-rule-files" {
+                continue; // fmt formats each file on its own, without reading includes
+            }
+            let past = [&args[..], &[flag, over]].concat();
+            let o = merit(&past);
+            let all = format!("{}{}", o.stdout, o.stderr);
+            assert_eq!(o.code, *failed, "{name} {flag} {over}: {all}");
+            assert!(
+                all.contains("M0004") && all.contains(message) && all.contains(flag),
+                "{name} {flag} {over}: {all}"
+            );
+            assert!(!all.contains("internal error"), "{name}: {all}");
+            let within = [&args[..], &[flag, at]].concat();
+            let o = merit(&within);
+            assert!(
+                !format!("{}{}", o.stdout, o.stderr).contains("M0004"),
+                "{name} {flag} {at}: {}{}",
+                o.stdout,
+                o.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn record_limits_are_flags_of_every_command_that_reads_records() {
+    let dir = temp("record-limits.jsonl");
+    let dir = dir.parent().unwrap_or(Path::new("."));
+    let records = dir.join("records.jsonl");
+    std::fs::write(&records, format!("{}\n", good("R1"))).expect("write");
+    let records = records.display().to_string();
+    let scenarios = dir.join("scenarios.json");
+    std::fs::write(&scenarios, r#"{"scenarios":[{"name":"base"}]}"#).expect("write");
+    let scenarios = scenarios.display().to_string();
+    let program = dir.join("program.rules");
+    std::fs::copy(PROGRAM, &program).expect("copy");
+    let program = program.display().to_string();
+    let test_file = dir.join("program.test.json");
+    std::fs::write(
+        &test_file,
+        r#"{"as_of":"2025-12-31","records_file":"records.jsonl","tests":[{"name":"runs","expect":{"summary":{"records":1}}}]}"#,
+    )
+    .expect("write");
+    let test_file = test_file.display().to_string();
+    let as_of = ["--as-of", "2025-12-31"];
+    let r = ["--records", records.as_str()];
+    let commands: Vec<Vec<&str>> = vec![
+        [&["run", &program][..], &r, &as_of].concat(),
+        [&["explain", &program, "--id", "R1"][..], &r, &as_of].concat(),
+        [
+            &["simulate", &program, "--scenarios", &scenarios][..],
+            &r,
+            &as_of,
+        ]
+        .concat(),
+        [&["diff", &program, &program][..], &r, &as_of].concat(),
+        [&["report", "--program", &program][..], &r, &as_of].concat(),
+        vec!["test", &test_file],
+    ];
+    // The record's events are at level 2, each event at level 3.
+    for args in &commands {
+        let o = merit(args);
+        assert_eq!(o.code, 0, "{args:?}: {}{}", o.stdout, o.stderr);
+        let past = [&args[..], &["--max-json-depth", "2"]].concat();
+        let o = merit(&past);
+        let all = format!("{}{}", o.stdout, o.stderr);
+        assert_eq!(o.code, 1, "{past:?}: {all}");
+        assert!(
+            all.contains("record R1")
+                && all.contains("field events")
+                && all.contains("limit of 2 levels (--max-json-depth)"),
+            "{past:?}: {all}"
+        );
+        let o = merit(&[&args[..], &["--max-json-depth", "3"]].concat());
+        assert_eq!(o.code, 0, "{args:?}: {}{}", o.stdout, o.stderr);
+    }
+}
+
+#[test]
+fn rule_limits_up_to_their_ceilings_fit_the_stack() {
+    // 4000 groups, each one operator deeper: 4000 brackets and 4001 operators, through the
+    // parser, checker and evaluator on merit's own thread (`--threads 1`). (A debug build
+    // parses this in about two seconds; the formatter was checked by hand at the ceilings.)
+    let header = "program \"Deep\" { currency USD timezone \"UTC\" }\nevents { closed_won }\n";
+    let e = format!("{}1{}", "(1 + ".repeat(4000), ")".repeat(4000));
+    let program = format!(
+        "{header}eligible referral if {e} > 0\nmilestone won = event closed_won\nreward r on won to referrer {{ cash 10 USD }}\n"
+    );
+    let path = temp("ceiling.rules");
+    std::fs::write(&path, program).expect("write");
+    let path = path.display().to_string();
+    let ceilings = ["--max-rule-depth", "4096", "--max-rule-operators", "4096"];
+    let o = merit(&[&["check", &path][..], &ceilings].concat());
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = merit_with_stdin(
+        &[
+            &[
+                "run",
+                &path,
+                "--records",
+                "-",
+                "--as-of",
+                "2025-12-31",
+                "--threads",
+                "1",
+                "--format",
+                "jsonl",
+            ][..],
+            &ceilings,
+        ]
+        .concat(),
+        format!("{}\n", good("D1")).as_bytes(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout.lines().count(), 1);
+    // Past a ceiling, the flag itself is refused: exit 2.
+    for (flag, v) in [
+        ("--max-rule-depth", "4097"),
+        ("--max-rule-operators", "4097"),
+    ] {
+        let o = merit(&["check", &path, flag, v]);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains("1..=4096"), "{}", o.stderr);
+    }
 }
 
 #[test]
@@ -559,23 +1002,28 @@ fn an_expression_at_the_operator_limit_evaluates_on_worker_threads() {
     let path = temp("deep-ok.rules");
     std::fs::write(&path, program).expect("write");
     let records: String = (0..50).map(|i| good(&format!("R{i}")) + "\n").collect();
-    let o = merit_with_stdin(
-        &[
-            "run",
-            &path.display().to_string(),
-            "--records",
-            "-",
-            "--as-of",
-            "2025-12-31",
-            "--threads",
-            "2",
-            "--format",
-            "jsonl",
-        ],
-        records.as_bytes(),
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(o.stdout.lines().count(), 50);
+    // One thread evaluates on merit's own thread, which has the workers' stack too.
+    for (threads, format) in [("2", "jsonl"), ("1", "jsonl"), ("1", "json")] {
+        let o = merit_with_stdin(
+            &[
+                "run",
+                &path.display().to_string(),
+                "--records",
+                "-",
+                "--as-of",
+                "2025-12-31",
+                "--threads",
+                threads,
+                "--format",
+                format,
+            ],
+            records.as_bytes(),
+        );
+        assert_eq!(o.code, 0, "--threads {threads}: {}", o.stderr);
+        if format == "jsonl" {
+            assert_eq!(o.stdout.lines().count(), 50);
+        }
+    }
 }
 
 #[test]

@@ -29,21 +29,36 @@ pub struct CheckArgs {
     /// Fail on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
-/// Loads, parses and checks a program file; `Err` is an I/O message.
-pub(crate) fn load(path: &PathBuf) -> Result<crate::check::Checked, String> {
-    let limits = crate::syntax::SyntaxLimits::default();
+/// Reads and parses a program file within `limits`; `Err` is an I/O message.
+pub(crate) fn read_program(
+    path: &PathBuf,
+    limits: &crate::syntax::SyntaxLimits,
+) -> Result<crate::syntax::Parsed, String> {
     let text = if path.as_os_str() == "-" {
-        crate::syntax::read_rules(std::io::stdin().lock(), &limits)
+        crate::syntax::read_rules(std::io::stdin().lock(), limits)
     } else {
         std::fs::File::open(path)
             .map_err(|e| e.to_string())
-            .and_then(|f| crate::syntax::read_rules(f, &limits))
+            .and_then(|f| crate::syntax::read_rules(f, limits))
     }
     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let parsed = crate::syntax::parse(&path.display().to_string(), &text);
-    Ok(crate::check::check(&parsed))
+    Ok(crate::syntax::parse_limited(
+        &path.display().to_string(),
+        &text,
+        limits,
+    ))
+}
+
+/// Loads, parses and checks a program file; `Err` is an I/O message.
+pub(crate) fn load(
+    path: &PathBuf,
+    limits: &crate::syntax::SyntaxLimits,
+) -> Result<crate::check::Checked, String> {
+    read_program(path, limits).map(|parsed| crate::check::check(&parsed))
 }
 
 /// Runs `merit check`.
@@ -51,8 +66,9 @@ pub fn run(args: CheckArgs) -> i32 {
     let mut failed = false;
     let mut json_docs = Vec::new();
     let mut checked_all = Vec::new();
+    let limits = args.rules.limits();
     for path in &args.files {
-        let checked = match load(path) {
+        let checked = match load(path, &limits) {
             Ok(c) => c,
             Err(m) => {
                 eprintln!("error: {m}");

@@ -8,7 +8,7 @@ use crate::finance::report::{
 };
 use crate::finance::simulate::{render as render_sim, simulate as run_sim, SimFormat};
 use crate::finance::terms::{diff_terms, outline};
-use crate::finance::{load, Loaded};
+use crate::finance::{load_parsed, Loaded};
 use crate::ledger::Ledger;
 use crate::scenario::{apply, parse_literal, parse_overrides, parse_scenarios, Override};
 use crate::value::Value;
@@ -40,6 +40,10 @@ pub struct SimulateArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 /// Output formats of `merit diff`.
@@ -96,6 +100,10 @@ pub struct DiffArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 /// Arguments of `merit report`.
@@ -124,6 +132,10 @@ pub struct ReportArgs {
     /// With `--program`: go on when some records cannot be judged.
     #[arg(long)]
     pub keep_going: bool,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 fn threads(n: Option<usize>) -> usize {
@@ -142,9 +154,12 @@ fn read(path: &PathBuf) -> Result<String, i32> {
     })
 }
 
-fn program(path: &PathBuf) -> Result<Loaded, i32> {
-    let text = read(path)?;
-    load(&path.display().to_string(), &text).map_err(|diags| {
+fn program(path: &PathBuf, limits: &super::limits::RuleLimitArgs) -> Result<Loaded, i32> {
+    let parsed = super::check::read_program(path, &limits.limits()).map_err(|m| {
+        eprintln!("error: {m}");
+        exit::USAGE
+    })?;
+    load_parsed(parsed).map_err(|diags| {
         eprint!("{diags}");
         exit::FAILED
     })
@@ -200,7 +215,7 @@ fn print(text: &str) -> i32 {
 /// Runs `merit simulate`.
 pub fn simulate(a: SimulateArgs) -> i32 {
     let run = || -> Result<i32, i32> {
-        let loaded = program(&a.program)?;
+        let loaded = program(&a.program, &a.rules)?;
         let scenarios = parse_scenarios(&read(&a.scenarios)?).map_err(|e| {
             eprintln!("error: {}: {e}", a.scenarios.display());
             exit::USAGE
@@ -209,6 +224,7 @@ pub fn simulate(a: SimulateArgs) -> i32 {
         let as_of = a.as_of.unwrap_or_else(super::today);
         let mut opts = Options::as_of(as_of);
         opts.threads = threads(a.threads);
+        opts.limits = a.limits.limits();
         for s in &scenarios {
             for w in crate::scenario::override_warnings(&loaded.program, &s.set) {
                 eprintln!("{w} (scenario `{}`)", s.name);
@@ -270,7 +286,7 @@ pub fn diff(a: DiffArgs) -> i32 {
                 }
             }
         }
-        let mut old = program(&a.old)?;
+        let mut old = program(&a.old, &a.rules)?;
         if let (Some(file), None) = (&a.scenarios, &a.new) {
             let pick = |name: &Option<String>| -> Result<Option<Vec<Override>>, i32> {
                 let Some(name) = name else { return Ok(None) };
@@ -314,7 +330,7 @@ pub fn diff(a: DiffArgs) -> i32 {
             return Err(exit::USAGE);
         }
         let new = match (&a.new, a.set.is_empty()) {
-            (Some(path), true) => program(path)?,
+            (Some(path), true) => program(path, &a.rules)?,
             (None, false) => {
                 let sets = parse_overrides(&a.set).map_err(|e| {
                     eprintln!("error: {e}");
@@ -353,6 +369,7 @@ fn finish_diff(a: &DiffArgs, gate: Gate, old: Loaded, new: Loaded) -> Result<i32
         let as_of = a.as_of.unwrap_or_else(super::today);
         let mut opts = Options::as_of(as_of);
         opts.threads = threads(a.threads);
+        opts.limits = a.limits.limits();
         let old_ledger = ledger(&old.program, &records, &opts, a.keep_going)?;
         let new_ledger = ledger(&new.program, &records, &opts, a.keep_going)?;
         let money = money_diff(&old_ledger, &new_ledger).map_err(|e| {
@@ -405,7 +422,7 @@ pub fn report(a: ReportArgs) -> i32 {
                 (read_back.ledger, records, Vec::new())
             }
             (None, Some(prog), Some(recs)) => {
-                let loaded = program(prog)?;
+                let loaded = program(prog, &a.rules)?;
                 let sets = parse_overrides(&a.set).map_err(|e| {
                     eprintln!("error: {e}");
                     exit::USAGE
@@ -418,6 +435,7 @@ pub fn report(a: ReportArgs) -> i32 {
                 let as_of = a.as_of.unwrap_or_else(super::today);
                 let mut opts = Options::as_of(as_of);
                 opts.threads = threads(None);
+                opts.limits = a.limits.limits();
                 // Coverage gives the exact funnel: every milestone reached, paid for or not.
                 opts.coverage = true;
                 let ev = evaluation(&p, &read(recs)?, &opts, a.keep_going)?;

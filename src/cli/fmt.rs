@@ -9,7 +9,7 @@
 
 use super::exit;
 use crate::diagnostics::render_text;
-use crate::fmt::{diff, format, FormatError};
+use crate::fmt::{diff, format_with, FormatError};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `merit fmt`.
@@ -24,6 +24,8 @@ pub struct FmtArgs {
     /// Write nothing; print a line diff of what formatting would change.
     #[arg(long)]
     pub diff: bool,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 /// Every `.rules` file under `dir`, sorted; hidden folders, folders named `target` and symbolic
@@ -71,7 +73,7 @@ fn one(path: &Path, args: &FmtArgs) -> i32 {
         }
     };
     let name = path.display().to_string();
-    let formatted = match format(&name, &text) {
+    let formatted = match format_with(&name, &text, &args.rules.limits()) {
         Ok(f) => f,
         Err(FormatError::Syntax {
             diagnostics,

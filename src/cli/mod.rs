@@ -7,6 +7,7 @@ mod check;
 mod finance;
 mod fmt;
 mod gen;
+mod limits;
 mod run;
 mod test;
 

@@ -36,23 +36,6 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). The output is the same whatever the number.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Longest record line accepted, in bytes (longer lines are record problems and are never
-    /// held in memory).
-    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_line_bytes)]
-    pub max_line_bytes: usize,
-    /// Most events one record may carry (more: a record problem).
-    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_events)]
-    pub max_events: usize,
-    /// Most reward lines one record may earn (more: a record problem naming the reward).
-    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_record_lines)]
-    pub max_record_lines: usize,
-    /// Most reward lines one run may compute (more: the run stops, exit 2, nothing written).
-    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_run_lines)]
-    pub max_run_lines: u64,
-    /// Most evaluation steps for one record: each event a milestone or an event function looks
-    /// at is one (more: a record problem naming the rule).
-    #[arg(long, default_value_t = crate::records::RecordLimits::default().max_record_work)]
-    pub max_record_work: u64,
     /// Override a declared `param` for this run (repeatable): `--set min_health=75`.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -66,6 +49,10 @@ pub struct RunArgs {
     /// A ledger written earlier (JSON or JSON Lines; repeatable): emit only what changed since.
     #[arg(long, value_name = "LEDGER")]
     pub already_paid: Vec<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 /// Arguments of `merit explain`.
@@ -88,6 +75,10 @@ pub struct ExplainArgs {
     /// Exchange rates for a `rates NAME in CUR` table (repeatable): `--rates fx=rates.json`.
     #[arg(long = "rates", value_name = "NAME=FILE")]
     pub rates: Vec<String>,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 /// Default of `--sort-memory`, in MiB (the library's `Spill::default()`).
@@ -106,10 +97,11 @@ fn threads(n: Option<usize>) -> usize {
 /// the exit code on failure.
 fn program(
     path: &PathBuf,
+    limits: &super::limits::RuleLimitArgs,
     set: &[String],
     rates: &[String],
 ) -> Result<crate::program::Program, i32> {
-    let checked = load(path).map_err(|m| {
+    let checked = load(path, &limits.limits()).map_err(|m| {
         eprintln!("error: {m}");
         exit::USAGE
     })?;
@@ -214,18 +206,14 @@ fn open(path: &PathBuf) -> Result<Box<dyn std::io::BufRead>, i32> {
 
 /// Runs `merit run`.
 pub fn run(args: RunArgs) -> i32 {
-    let program = match program(&args.program, &args.set, &args.rates) {
+    let program = match program(&args.program, &args.rules, &args.set, &args.rates) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let as_of = args.as_of.unwrap_or_else(super::today);
     let mut opts = Options::as_of(as_of);
     opts.threads = threads(args.threads);
-    opts.limits.max_line_bytes = args.max_line_bytes;
-    opts.limits.max_events = args.max_events;
-    opts.limits.max_record_lines = args.max_record_lines;
-    opts.limits.max_run_lines = args.max_run_lines;
-    opts.limits.max_record_work = args.max_record_work;
+    opts.limits = args.limits.limits();
     let line_format = match args.format {
         Some(Format::Jsonl) => Some(LineFormat::Jsonl),
         Some(Format::Csv) => Some(LineFormat::Csv),
@@ -367,7 +355,7 @@ fn run_streamed(
 
 /// Runs `merit explain`.
 pub fn explain(args: ExplainArgs) -> i32 {
-    let program = match program(&args.program, &args.set, &args.rates) {
+    let program = match program(&args.program, &args.rules, &args.set, &args.rates) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -378,6 +366,7 @@ pub fn explain(args: ExplainArgs) -> i32 {
     let as_of = args.as_of.unwrap_or_else(super::today);
     let mut opts = Options::as_of(as_of);
     opts.explain = Some(args.id.clone());
+    opts.limits = args.limits.limits();
     let evaluation = match evaluate(&program, input, &opts) {
         Ok(e) => e,
         Err(e) => return evaluation_failed(&e),

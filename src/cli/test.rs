@@ -37,6 +37,10 @@ pub struct TestArgs {
     /// Fail (exit 1) when a program's coverage is below N percent (implies --coverage).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=100))]
     pub threshold: Option<u64>,
+    #[command(flatten)]
+    pub limits: super::limits::RecordLimitArgs,
+    #[command(flatten)]
+    pub rules: super::limits::RuleLimitArgs,
 }
 
 /// Runs `merit test`.
@@ -57,6 +61,8 @@ pub fn run(args: TestArgs) -> i32 {
         filter: args.filter.clone(),
         coverage: args.coverage,
         threshold: args.threshold,
+        syntax: args.rules.limits(),
+        records: args.limits.limits(),
     };
     let report = testing::run(&found, &opts);
     let text = match args.format {

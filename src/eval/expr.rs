@@ -29,7 +29,7 @@ pub(crate) fn charge(record: &Record, n: usize) -> Result<(), EvalError> {
     let Some(rest) = left.checked_sub(n) else {
         return Err(EvalError::new(
             Some("events".into()),
-            "the record needs more evaluation steps than the limit per record (merit run --max-record-work)",
+            "the record needs more evaluation steps than the limit per record (--max-record-work)",
         ));
     };
     record.work_left.set(rest);

@@ -114,7 +114,7 @@ pub(crate) fn judge(
             record_id: Some(rec.id().to_string()),
             field: Some("events".into()),
             message: format!(
-                "the record has {} events, more than the limit of {} (merit run --max-events)",
+                "the record has {} events, more than the limit of {} (--max-events)",
                 rec.events.len(),
                 opts.limits.max_events
             ),
@@ -286,7 +286,7 @@ pub(crate) fn judge(
                         record_id: Some(rec.id().to_string()),
                         field: None,
                         message: format!(
-                            "reward `{}` takes the record past the limit of {} reward lines per record (merit run --max-record-lines)",
+                            "reward `{}` takes the record past the limit of {} reward lines per record (--max-record-lines)",
                             reward.name, opts.limits.max_record_lines
                         ),
                     });

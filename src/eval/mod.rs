@@ -80,7 +80,7 @@ pub fn evaluate(
     opts: &Options,
 ) -> std::io::Result<Evaluation> {
     let (as_of_end, params) = prepare(program, opts)?;
-    let decoder = Decoder::new(program);
+    let decoder = Decoder::with_limits(program, &opts.limits);
     let work = Work {
         program,
         params: &params,
@@ -167,7 +167,7 @@ fn run_lines_within(lines: u64, limits: &RecordLimits) -> std::io::Result<()> {
     Err(std::io::Error::new(
         std::io::ErrorKind::InvalidInput,
         format!(
-            "the run computes more than {} reward lines, the limit per run (merit run --max-run-lines); nothing was written",
+            "the run computes more than {} reward lines, the limit per run (--max-run-lines); nothing was written",
             limits.max_run_lines
         ),
     ))

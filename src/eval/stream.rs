@@ -152,7 +152,7 @@ pub fn evaluate_lines(
         ));
     }
     let (as_of_end, params) = super::prepare(program, opts)?;
-    let decoder = Decoder::new(program);
+    let decoder = Decoder::with_limits(program, &opts.limits);
     let ctx = Ctx {
         program,
         params: &params,
@@ -531,6 +531,7 @@ impl Acc {
         };
         self.problems.sort();
         self.problems.dedup();
+        crate::records::limit_problems(&mut self.problems, self.limits.max_record_problems);
         Ok(Streamed {
             format: ctx.format,
             lines: self.lines.finish(),

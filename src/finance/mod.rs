@@ -29,7 +29,11 @@ pub struct Loaded {
 
 /// Parses and checks a program; `Err` holds the rendered diagnostics.
 pub fn load(name: &str, text: &str) -> Result<Loaded, String> {
-    let parsed = parse(name, text);
+    load_parsed(parse(name, text))
+}
+
+/// Checks a parsed program; `Err` holds the rendered diagnostics.
+pub fn load_parsed(parsed: Parsed) -> Result<Loaded, String> {
     let checked = check(&parsed);
     match checked.program {
         Some(program) if !checked.has_errors() => Ok(Loaded { program, parsed }),

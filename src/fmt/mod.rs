@@ -45,10 +45,8 @@ pub enum FormatError {
 }
 
 /// Parses one file on its own: includes are not read (they are formatted as their own files).
-fn parse_alone(name: &str, text: &str) -> Parsed {
-    let mut parsed = parse_with(name, text, &SyntaxLimits::default(), &mut |_| {
-        Ok(String::new())
-    });
+fn parse_alone(name: &str, text: &str, limits: &SyntaxLimits) -> Parsed {
+    let mut parsed = parse_with(name, text, limits, &mut |_| Ok(String::new()));
     parsed
         .diagnostics
         .retain(|d| d.code != Code::Include && d.span().file == FileId(0));
@@ -95,9 +93,14 @@ fn print(module: &Module, source: &str) -> String {
 /// (a formatter bug, caught before anything is written) the output would not parse to the same
 /// program or would lose a comment.
 pub fn format(name: &str, source: &str) -> Result<String, FormatError> {
-    let before = root(parse_alone(name, source))?;
+    format_with(name, source, &SyntaxLimits::default())
+}
+
+/// [`format`], parsing within `limits` (the formatted text is parsed again within them too).
+pub fn format_with(name: &str, source: &str, limits: &SyntaxLimits) -> Result<String, FormatError> {
+    let before = root(parse_alone(name, source, limits))?;
     let out = print(&before, source);
-    let after = root(parse_alone(name, &out)).map_err(|e| FormatError::MeaningChanged {
+    let after = root(parse_alone(name, &out, limits)).map_err(|e| FormatError::MeaningChanged {
         detail: match e {
             FormatError::Syntax { diagnostics, .. } => format!(
                 "the formatted text does not parse: {}",
@@ -176,14 +179,17 @@ mod tests {
         let a = parse_alone(
             "a",
             "program \"p\" { timezone \"UTC\" version \"1\" }\nparam x = 1",
+            &SyntaxLimits::default(),
         );
         let b = parse_alone(
             "b",
             "program \"p\" {\n  version 1\n  timezone \"UTC\"\n}\n\nparam   x=1",
+            &SyntaxLimits::default(),
         );
         let c = parse_alone(
             "c",
             "program \"p\" { version 1 timezone \"UTC\" }\nparam x = 1.0",
+            &SyntaxLimits::default(),
         );
         let (a, b, c) = (root(a), root(b), root(c));
         match (a, b, c) {

@@ -4,7 +4,7 @@
 //! skipped with `IgnoredAny`, no tree is built), then converts each raw value to its declared
 //! type. Numbers and amounts go from their JSON text straight to `Decimal`.
 
-use super::{Event, Record, RecordProblem};
+use super::{Event, Record, RecordLimits, RecordProblem};
 use crate::money::Currency;
 use crate::program::{CurrencySource, FieldDef, Program};
 use crate::time::{parse_date, parse_instant};
@@ -37,11 +37,20 @@ pub struct Decoder {
     root: Node,
     fields: Vec<FieldDef>,
     kinds: Vec<(String, Vec<FieldDef>)>,
+    /// [`RecordLimits::max_json_depth`].
+    max_depth: usize,
+    /// [`RecordLimits::max_record_problems`].
+    max_problems: usize,
 }
 
 impl Decoder {
-    /// A decoder for the fields and events `program` declares.
+    /// A decoder for the fields and events `program` declares, with the default limits.
     pub fn new(program: &Program) -> Decoder {
+        Decoder::with_limits(program, &RecordLimits::default())
+    }
+
+    /// A decoder for the fields and events `program` declares, refusing records past `limits`.
+    pub fn with_limits(program: &Program, limits: &RecordLimits) -> Decoder {
         let mut root = Node::default();
         for (slot, f) in program.fields.iter().enumerate() {
             insert(&mut root, &f.path, slot, f);
@@ -55,6 +64,8 @@ impl Decoder {
                 .iter()
                 .map(|k| (k.name.clone(), k.attrs.clone()))
                 .collect(),
+            max_depth: limits.max_json_depth,
+            max_problems: limits.max_record_problems,
         }
     }
 }
@@ -117,11 +128,13 @@ pub(super) fn decode_with(
         duplicate_keys: Vec::new(),
     };
     let mut raw = fresh();
-    // The fast path answers for well-formed records; anything else is read again by serde_json,
-    // which gives the exact messages.
-    let result = if fast && super::scan::scan(&dec.root, text, &mut raw) {
+    // The fast path answers for well-formed records within the depth limit; anything else is
+    // read again by serde_json, which gives the exact messages.
+    let mut deep = None;
+    let result = if fast && super::scan::scan(&dec.root, text, &mut raw, dec.max_depth) {
         Ok(())
     } else {
+        deep = super::nesting::too_deep(text, dec.max_depth);
         raw = fresh();
         let mut de = serde_json::Deserializer::from_str(text);
         ObjectSeed {
@@ -139,6 +152,15 @@ pub(super) fn decode_with(
         field,
         message,
     };
+    if let Some(field) = deep {
+        return Err(vec![problem(
+            Some(field).filter(|f| !f.is_empty()),
+            format!(
+                "the JSON nests deeper than the limit of {} levels (--max-json-depth)",
+                dec.max_depth
+            ),
+        )]);
+    }
     if let Err(e) = result {
         let msg = e.to_string();
         let msg = if msg.contains("recursion limit") {
@@ -150,7 +172,7 @@ pub(super) fn decode_with(
         };
         return Err(vec![problem(None, msg)]);
     }
-    let mut problems = Vec::new();
+    let mut problems = super::Found::new(dec.max_problems);
     for k in &raw.duplicate_keys {
         problems.push(problem(
             Some(k.clone()),
@@ -159,6 +181,7 @@ pub(super) fn decode_with(
     }
     let mut fields = Vec::with_capacity(dec.fields.len());
     for (slot, f) in dec.fields.iter().enumerate() {
+        let mut bad = raw.duplicate_keys.contains(&f.dotted);
         let value = match raw.values.get(slot).copied().flatten() {
             Some(r) => match convert(
                 r,
@@ -169,17 +192,13 @@ pub(super) fn decode_with(
                 Ok(v) => v,
                 Err(m) => {
                     problems.push(problem(Some(f.dotted.clone()), m));
+                    bad = true;
                     None
                 }
             },
             None => None,
         };
-        if value.is_none()
-            && !f.optional
-            && !problems
-                .iter()
-                .any(|p| p.field.as_deref() == Some(&f.dotted))
-        {
+        if value.is_none() && !f.optional && !bad {
             problems.push(problem(
                 Some(f.dotted.clone()),
                 "the field is missing".to_string(),
@@ -196,7 +215,7 @@ pub(super) fn decode_with(
         }
     }
     if !problems.is_empty() {
-        return Err(problems);
+        return Err(problems.finish());
     }
     events.sort_by_key(|e| e.at);
     Ok(Record {

@@ -7,6 +7,7 @@
 
 pub(crate) mod blocks;
 mod decode;
+mod nesting;
 mod scan;
 
 pub use decode::{decode_line, Decoder, MAX_MAGNITUDE};
@@ -124,13 +125,16 @@ impl std::fmt::Display for RecordProblem {
     }
 }
 
-/// Limits on record input and on the work one record or one run may cause. JSON nesting is
-/// limited to 128 levels by the JSON reader itself; a deeper record is a record problem ("the
-/// JSON nests too deeply").
+/// Limits on record input and on the work one record or one run may cause.
 #[derive(Debug, Clone, Copy)]
 pub struct RecordLimits {
     /// Longest line (or JSON array element), in bytes. Longer lines are never held in memory.
     pub max_line_bytes: usize,
+    /// Deepest nesting of objects and lists in one record, the record's own object being level
+    /// 1, fields the program does not read included; deeper is a record problem naming the
+    /// field where it happens. Whatever the limit, nesting is never followed by recursion
+    /// deeper than the declared fields.
+    pub max_json_depth: usize,
     /// Most events one record may carry; more is a record problem (field `events`).
     pub max_events: usize,
     /// Most reward lines one record may earn (an `each` milestone over many events, many
@@ -141,18 +145,143 @@ pub struct RecordLimits {
     /// Most evaluation steps for one record (each event a milestone or an event function
     /// looks at is one); more is a record problem naming the rule.
     pub max_record_work: u64,
+    /// Most problems listed for one record; past it, the first ones found are listed with one
+    /// more problem saying how many there were.
+    pub max_record_problems: usize,
 }
 
 impl Default for RecordLimits {
     fn default() -> Self {
         RecordLimits {
             max_line_bytes: 16 * 1024 * 1024,
+            max_json_depth: 64,
             max_events: 10_000,
             max_record_lines: 10_000,
             max_run_lines: 1_000_000_000,
             max_record_work: 10_000_000,
+            max_record_problems: 100,
         }
     }
+}
+
+/// The problem that stands for a record's problems past the limit: it has no field, so it
+/// sorts first among the record's problems.
+fn problems_note(
+    line: u64,
+    record_id: Option<String>,
+    total: usize,
+    listed: usize,
+) -> RecordProblem {
+    RecordProblem {
+        line,
+        record_id,
+        field: None,
+        message: format!(
+            "the record has {total} problems, {listed} of them listed (limit --max-record-problems)"
+        ),
+    }
+}
+
+/// A note's total and listed counts, if `p` is one.
+fn note_counts(p: &RecordProblem) -> Option<(usize, usize)> {
+    if p.field.is_some() {
+        return None;
+    }
+    let rest = p.message.strip_prefix("the record has ")?;
+    let (total, rest) = rest.split_once(" problems, ")?;
+    let listed = rest.strip_suffix(" of them listed (limit --max-record-problems)")?;
+    Some((total.parse().ok()?, listed.parse().ok()?))
+}
+
+/// One record's problems as they are found, keeping at most `max` of them (the rest are only
+/// counted, so a record with a million bad events holds a hundred problems, not a million).
+pub(crate) struct Found {
+    list: Vec<RecordProblem>,
+    max: usize,
+    dropped: usize,
+}
+
+impl Found {
+    pub(crate) fn new(max: usize) -> Found {
+        Found {
+            list: Vec::new(),
+            max,
+            dropped: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, p: RecordProblem) {
+        if self.list.len() < self.max {
+            self.list.push(p);
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty() && self.dropped == 0
+    }
+
+    /// The problems kept, and the note for those dropped.
+    pub(crate) fn finish(mut self) -> Vec<RecordProblem> {
+        if self.dropped > 0 {
+            if let Some(first) = self.list.first() {
+                let note = problems_note(
+                    first.line,
+                    first.record_id.clone(),
+                    self.list.len().saturating_add(self.dropped),
+                    self.list.len(),
+                );
+                self.list.push(note);
+            }
+        }
+        self.list
+    }
+}
+
+/// Lists at most `max` problems per record (problems of one record share its line and id):
+/// `problems` must be sorted; the first `max` of a record's problems stay, and one problem with
+/// no field (first among the record's) says how many it had. Notes from [`Found`] are merged.
+pub(crate) fn limit_problems(problems: &mut Vec<RecordProblem>, max: usize) {
+    let mut out: Vec<RecordProblem> = Vec::with_capacity(problems.len());
+    let mut changed = false;
+    let mut rest = std::mem::take(problems).into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let key = (first.line, first.record_id.clone());
+        let mut group = vec![first];
+        while let Some(p) = rest.next_if(|p| (p.line, &p.record_id) == (key.0, &key.1)) {
+            group.push(p);
+        }
+        let mut notes = 0usize;
+        let mut unlisted = 0usize;
+        for (total, shown) in group.iter().filter_map(note_counts) {
+            notes = notes.saturating_add(1);
+            unlisted = unlisted.saturating_add(total.saturating_sub(shown));
+        }
+        let others = group.len().saturating_sub(notes);
+        if others <= max && notes <= 1 {
+            out.append(&mut group);
+            continue;
+        }
+        // One note for the record, counting what earlier notes had left out.
+        let mut kept: Vec<RecordProblem> = group
+            .into_iter()
+            .filter(|p| note_counts(p).is_none())
+            .take(max)
+            .collect();
+        out.push(problems_note(
+            key.0,
+            key.1,
+            others.saturating_add(unlisted),
+            kept.len(),
+        ));
+        out.append(&mut kept);
+        changed = true;
+    }
+    if changed {
+        out.sort();
+    }
+    *problems = out;
 }
 
 /// One raw input unit: a line of JSON Lines, or one element of a JSON array.
@@ -336,7 +465,53 @@ fn split_array(
 
 #[cfg(test)]
 mod tests {
-    use super::RecordProblem;
+    use super::{limit_problems, Found, RecordProblem};
+
+    fn problem(line: u64, field: &str) -> RecordProblem {
+        RecordProblem {
+            line,
+            record_id: Some(format!("R{line}")),
+            field: Some(field.into()),
+            message: "bad".into(),
+        }
+    }
+
+    #[test]
+    fn a_record_lists_at_most_its_limit_of_problems() {
+        let mut found = Found::new(2);
+        for i in 0..5 {
+            found.push(problem(1, &format!("events[{i}].at")));
+        }
+        let mut all = found.finish();
+        assert_eq!(all.len(), 3);
+        all.push(problem(1, "id"));
+        all.push(problem(2, "deal.amount"));
+        all.push(problem(2, "deal.fee"));
+        all.sort();
+        limit_problems(&mut all, 2);
+        let shown: Vec<String> = all.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "line 1, record R1: the record has 6 problems, 2 of them listed (limit --max-record-problems)",
+                "line 1, record R1, field events[0].at: bad",
+                "line 1, record R1, field events[1].at: bad",
+                "line 2, record R2, field deal.amount: bad",
+                "line 2, record R2, field deal.fee: bad",
+            ]
+        );
+        // Already within the limit: nothing changes.
+        let before = all.clone();
+        limit_problems(&mut all, 2);
+        assert_eq!(all, before);
+        // A lower limit again: the count stays the record's.
+        limit_problems(&mut all, 1);
+        assert_eq!(
+            all.first().map(|p| p.message.as_str()),
+            Some("the record has 6 problems, 1 of them listed (limit --max-record-problems)")
+        );
+        assert_eq!(all.len(), 4);
+    }
 
     #[test]
     fn problems_sort_numbers_in_fields_as_numbers() {

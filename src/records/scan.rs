@@ -10,22 +10,25 @@
 use super::decode::{Child, Node, Raw, RawEvent};
 use std::borrow::Cow;
 
-/// Deeper nesting than this is left to `serde_json` (which limits declared objects to 128).
+/// The fast path recurses: nesting deeper than this (or than the record's depth limit) is left
+/// to the `serde_json` path, which skips undeclared values without recursion.
 const MAX_DEPTH: u32 = 64;
 
 /// Money slots one object can hold before the fast path gives up.
 const MONEY_SLOTS: usize = 16;
 
 /// Fills `raw` from `text`; false when the `serde_json` path must decide (then `raw` may be
-/// partly filled and must be reset).
-pub(super) fn scan<'a>(root: &Node, text: &'a str, raw: &mut Raw<'a>) -> bool {
+/// partly filled and must be reset). True only when nothing nests deeper than `max_depth`
+/// (the record's object being level 1).
+pub(super) fn scan<'a>(root: &Node, text: &'a str, raw: &mut Raw<'a>, max_depth: usize) -> bool {
     let mut s = Scanner {
         b: text.as_bytes(),
         t: text,
         i: 0,
+        max: u32::try_from(max_depth).map_or(MAX_DEPTH, |m| m.min(MAX_DEPTH)),
     };
     s.ws();
-    if s.peek() != b'{' {
+    if s.peek() != b'{' || s.max == 0 {
         return false;
     }
     if s.object(root, raw, true, 1).is_none() {
@@ -39,6 +42,8 @@ struct Scanner<'a> {
     b: &'a [u8],
     t: &'a str,
     i: usize,
+    /// Deepest level a list or object may open at.
+    max: u32,
 }
 
 impl<'a> Scanner<'a> {
@@ -198,7 +203,7 @@ impl<'a> Scanner<'a> {
             b'f' => self.lit(b"false"),
             b'n' => self.lit(b"null"),
             b'[' => {
-                if depth >= MAX_DEPTH {
+                if depth >= self.max {
                     return None;
                 }
                 self.bump();
@@ -214,7 +219,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             b'{' => {
-                if depth >= MAX_DEPTH {
+                if depth >= self.max {
                     return None;
                 }
                 self.bump();
@@ -285,13 +290,13 @@ impl<'a> Scanner<'a> {
                     }
                     Some(Child::Node(n)) => match self.peek() {
                         b'n' => self.lit(b"null")?,
-                        b'{' if depth < MAX_DEPTH => {
+                        b'{' if depth < self.max => {
                             self.object(n, raw, false, depth.checked_add(1)?)?
                         }
                         _ => return None,
                     },
                     Some(Child::Events) if root => {
-                        if raw.events.is_some() {
+                        if raw.events.is_some() || depth >= self.max {
                             return None;
                         }
                         raw.events = Some(self.events(depth.checked_add(1)?)?);
@@ -341,7 +346,7 @@ impl<'a> Scanner<'a> {
             return Some(out);
         }
         loop {
-            if self.peek() != b'{' || depth >= MAX_DEPTH {
+            if self.peek() != b'{' || depth >= self.max {
                 return None;
             }
             self.bump();
@@ -442,6 +447,19 @@ reward r on m to referrer { cash 5 USD }
         .iter()
         .map(|s| s.to_string())
         .collect();
+        // Nesting at the depth limit (64 levels) and one past it, read and unread, in events.
+        for k in [62, 63, 64, 65] {
+            let (open, close) = ("[".repeat(k), "]".repeat(k));
+            lines.push(format!(r#"{{"id":"R1","x":{open}{close}}}"#));
+            lines.push(format!(
+                r#"{{"id":"R1","referee":{{"tags":{open}{close}}}}}"#
+            ));
+            lines.push(format!(
+                r#"{{"id":"R1","events":[{{"kind":"won","at":"2025-01-01T00:00:00Z","note":{}{}}}]}}"#,
+                "[".repeat(k - 2),
+                "]".repeat(k - 2)
+            ));
+        }
         for dir in [
             "fuzz/corpus/records",
             "fuzz/seeds/records",
@@ -479,7 +497,47 @@ reward r on m to referrer { cash 5 USD }
                 events: None,
                 duplicate_keys: Vec::new(),
             };
-            assert!(super::scan(dec.root(), l, &mut raw), "{l}");
+            assert!(super::scan(dec.root(), l, &mut raw, 64), "{l}");
+        }
+    }
+
+    /// Each limit refuses exactly the records that nest deeper, with or without the fast path.
+    #[test]
+    fn the_depth_limit_is_the_same_on_both_paths() {
+        let checked = crate::check(&crate::parse("scan.rules", PROGRAM));
+        let Some(program) = checked.program else {
+            panic!("{:?}", checked.diagnostics);
+        };
+        let lines = [
+            (r#"{"id":"R1"}"#, 1),
+            (r#"{"id":"R1","x":{"y":[]}}"#, 3),
+            (r#"{"id":"R1","referee":{"tags":["a"]}}"#, 3),
+            (r#"{"id":"R1","a":{"b":{"c":{"d":1}}}}"#, 4),
+            (r#"{"id":"R1","events":[]}"#, 2),
+            (
+                r#"{"id":"R1","events":[{"kind":"won","at":"2025-01-01T00:00:00Z"}]}"#,
+                3,
+            ),
+            (
+                r#"{"id":"R1","events":[{"kind":"won","at":"2025-01-01T00:00:00Z","n":[{}]}]}"#,
+                5,
+            ),
+        ];
+        for max in 1..=6 {
+            let limits = crate::records::RecordLimits {
+                max_json_depth: max,
+                ..Default::default()
+            };
+            let dec = Decoder::with_limits(&program, &limits);
+            for (line, depth) in lines {
+                let slow = decode_with(&dec, 1, line, false);
+                let fast = decode_with(&dec, 1, line, true);
+                assert_eq!(fast, slow, "limit {max}, {line}");
+                let refused = slow
+                    .err()
+                    .is_some_and(|ps| ps.iter().any(|p| p.message.contains("--max-json-depth")));
+                assert_eq!(refused, depth > max, "limit {max}, {line}");
+            }
         }
     }
 

@@ -34,11 +34,6 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
-/// The most operators in one expression, nested groups included. A chain of `n` operators
-/// nests `n` deep (`((a + b) + c) + ...`), so this bounds the depth of every recursion over the
-/// syntax tree (checking, evaluating, formatting, dropping).
-const MAX_OPERATORS: usize = 1024;
-
 fn is_operator(r: Rule) -> bool {
     matches!(
         r,
@@ -76,14 +71,16 @@ impl Lower {
                 .flatten()
                 .filter(|x| is_operator(x.as_rule()))
                 .count();
-            if operators > MAX_OPERATORS {
+            // The limit (`SyntaxLimits::max_operators`) bounds every recursion over the tree.
+            let max = self.max_operators;
+            if operators > max {
                 self.report(
                     Diagnostic::new(
                         Code::Limit,
-                        format!("this expression has {operators} operators; the limit is {MAX_OPERATORS}"),
+                        format!("this expression has {operators} operators; the limit is {max}"),
                         span,
                     )
-                    .help("name parts of it with `condition`"),
+                    .help("name parts of it with `condition`; the limit can be raised with --max-rule-operators"),
                 );
                 return None;
             }

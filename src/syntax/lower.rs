@@ -22,14 +22,17 @@ pub(super) struct Lower {
     diags: RefCell<Vec<Diagnostic>>,
     /// How many `expr` lowerings are under way (0 outside expressions).
     pub(super) expr_depth: std::cell::Cell<usize>,
+    /// [`super::SyntaxLimits::max_operators`].
+    pub(super) max_operators: usize,
 }
 
 impl Lower {
-    pub(super) fn new(file: FileId) -> Lower {
+    pub(super) fn new(file: FileId, max_operators: usize) -> Lower {
         Lower {
             file,
             diags: RefCell::new(Vec::new()),
             expr_depth: std::cell::Cell::new(0),
+            max_operators,
         }
     }
 

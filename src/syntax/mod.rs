@@ -17,15 +17,31 @@ use std::path::{Path, PathBuf};
 #[grammar = "../grammar/merit.pest"]
 pub(crate) struct MeritParser;
 
-/// Limits that keep hostile rule files from exhausting memory or the stack.
+/// Limits that keep hostile rule files from exhausting memory or the stack. Diagnostics for
+/// them (`M0004`) name the `merit` flag that raises each.
 #[derive(Debug, Clone, Copy)]
 pub struct SyntaxLimits {
-    /// Largest rule file, in bytes.
+    /// Largest rule file, in bytes (`--max-rule-bytes`).
     pub max_file_bytes: usize,
-    /// Deepest nesting of `(`, `[` and `{`.
+    /// Deepest nesting of `(`, `[` and `{`, and longest run of prefix `-` (`--max-rule-depth`).
     pub max_nesting: usize,
-    /// Most files one program may include.
+    /// Most files one program may include (`--max-rule-files`).
     pub max_files: usize,
+    /// Most operators in one expression, nested groups included (`--max-rule-operators`). A
+    /// chain of `n` operators nests `n` deep (`((a + b) + c) + ...`), so this bounds the depth
+    /// of every recursion over the syntax tree (checking, evaluating, formatting, dropping).
+    pub max_operators: usize,
+}
+
+impl SyntaxLimits {
+    /// The highest [`SyntaxLimits::max_nesting`] the `merit` command accepts.
+    pub const MAX_NESTING_CEILING: usize = 4096;
+    /// The highest [`SyntaxLimits::max_operators`] the `merit` command accepts. Parsing,
+    /// checking, formatting and evaluating recurse once per operator or bracket: at both
+    /// ceilings they stay within the 64 MiB stack `merit` runs them on, with room to spare even
+    /// in a debug build (`tests/hostile.rs`); code that calls the library on a smaller stack
+    /// should keep to smaller limits.
+    pub const MAX_OPERATORS_CEILING: usize = 4096;
 }
 
 impl Default for SyntaxLimits {
@@ -34,6 +50,7 @@ impl Default for SyntaxLimits {
             max_file_bytes: 8 * 1024 * 1024,
             max_nesting: 64,
             max_files: 256,
+            max_operators: 1024,
         }
     }
 }
@@ -52,10 +69,14 @@ pub struct Parsed {
 /// Parses a program given as text; `include`s are read from disk relative to `name` (with
 /// [`read_rules`]).
 pub fn parse(name: &str, text: &str) -> Parsed {
-    let limits = SyntaxLimits::default();
-    parse_with(name, text, &limits, &mut |p: &Path| {
+    parse_limited(name, text, &SyntaxLimits::default())
+}
+
+/// [`parse`] within `limits`.
+pub fn parse_limited(name: &str, text: &str, limits: &SyntaxLimits) -> Parsed {
+    parse_with(name, text, limits, &mut |p: &Path| {
         let file = std::fs::File::open(p)?;
-        read_rules(file, &limits)
+        read_rules(file, limits)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     })
 }
@@ -148,11 +169,14 @@ pub fn parse_with(
                 continue;
             }
             if seen.len() >= limits.max_files {
-                diagnostics.push(Diagnostic::new(
-                    Code::Limit,
-                    format!("more than {} files in one program", limits.max_files),
-                    inc.span,
-                ));
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::Limit,
+                        format!("more than {} files in one program", limits.max_files),
+                        inc.span,
+                    )
+                    .help("the limit can be raised with --max-rule-files"),
+                );
                 continue;
             }
             match load(&target) {
@@ -202,24 +226,36 @@ fn parse_one(
                 ),
                 Span::new(file, 0, 0),
             )
-            .help("split the program into several files with `include`"),
+            .help(
+                "split the program into several files with `include`; the limit can be raised with --max-rule-bytes",
+            ),
         );
         return None;
     }
-    if let Some(at) = too_deep(text, limits.max_nesting) {
+    if let Some((at, nested)) = too_deep(text, limits.max_nesting) {
+        let (what, help) = match nested {
+            Nested::Brackets => (
+                "brackets nest",
+                "name part of the expression with `condition`; the limit can be raised with --max-rule-depth",
+            ),
+            Nested::Minus => (
+                "prefix `-` operators nest",
+                "two `-` in a row cancel out (`- - x` is `x`); the limit can be raised with --max-rule-depth",
+            ),
+        };
         diags.push(
             Diagnostic::new(
                 Code::Limit,
-                format!("brackets nest more than {} deep", limits.max_nesting),
+                format!("{what} more than {} deep", limits.max_nesting),
                 Span::new(file, at, at.saturating_add(1)),
             )
-            .help("name part of the expression with `condition`"),
+            .help(help),
         );
         return None;
     }
     match <MeritParser as pest::Parser<Rule>>::parse(Rule::file, text) {
         Ok(pairs) => {
-            let lower = lower::Lower::new(file);
+            let lower = lower::Lower::new(file, limits.max_operators);
             let module = lower.file(pairs);
             let (module, mut d) = lower.finish(module);
             let ok = d.is_empty();
@@ -231,7 +267,7 @@ fn parse_one(
             }
         }
         Err(e) => {
-            diags.extend(recover(file, text, e));
+            diags.extend(recover(file, text, e, limits));
             None
         }
     }
@@ -260,7 +296,12 @@ const ITEM_STARTS: &[&str] = &[
 
 /// After a syntax error, parses each top-level item on its own so that one run reports the
 /// first error of every broken item, not only the first of the file.
-fn recover(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<Diagnostic> {
+fn recover(
+    file: FileId,
+    text: &str,
+    first: pest::error::Error<Rule>,
+    limits: &SyntaxLimits,
+) -> Vec<Diagnostic> {
     let mut starts: Vec<usize> = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
@@ -292,7 +333,7 @@ fn recover(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<Dia
             Err(e) => out.push(error::syntax_error(file, &padded, e)),
             Ok(pairs) => {
                 // Items that parse are still lowered, for invalid literals such as 2023-02-29.
-                let lower = lower::Lower::new(file);
+                let lower = lower::Lower::new(file, limits.max_operators);
                 let module = lower.file(pairs);
                 let (_, mut d) = lower.finish(module);
                 out.append(&mut d);
@@ -306,8 +347,17 @@ fn recover(file: FileId, text: &str, first: pest::error::Error<Rule>) -> Vec<Dia
     out
 }
 
-/// The byte offset where bracket nesting first exceeds `max`, ignoring strings and comments.
-fn too_deep(text: &str, max: usize) -> Option<usize> {
+/// What nests too deeply.
+enum Nested {
+    /// `(`, `[`, `{`.
+    Brackets,
+    /// A run of prefix `-`.
+    Minus,
+}
+
+/// The byte offset where bracket nesting (or a run of `-`) first exceeds `max`, ignoring
+/// strings and comments.
+fn too_deep(text: &str, max: usize) -> Option<(usize, Nested)> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut in_comment = false;
@@ -333,17 +383,18 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
             '(' | '[' | '{' => {
                 depth = depth.saturating_add(1);
                 if depth > max {
-                    return Some(i);
+                    return Some((i, Nested::Brackets));
                 }
             }
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        // Long runs of prefix operators (`- - - x`, `not not not`) nest just as deeply.
+        // Long runs of prefix `-` (`- - - x`) nest just as deeply (runs of `not` are bounded by
+        // the operator limit).
         if c == '-' {
             prefix_run = prefix_run.saturating_add(1);
             if prefix_run > max {
-                return Some(i);
+                return Some((i, Nested::Minus));
             }
         } else if !c.is_whitespace() {
             prefix_run = 0;

@@ -38,6 +38,10 @@ pub struct RunOptions {
     pub coverage: bool,
     /// Fail when a program's coverage is below this percentage (implies `coverage`).
     pub threshold: Option<u64>,
+    /// Limits on the programs.
+    pub syntax: crate::syntax::SyntaxLimits,
+    /// Limits on the tests' records.
+    pub records: crate::records::RecordLimits,
 }
 
 /// How one test ended.
@@ -185,8 +189,8 @@ pub fn run(found: &Found, opts: &RunOptions) -> Report {
             }
             let program = programs
                 .entry(key.clone())
-                .or_insert_with(|| load_program(&tf.program));
-            let (outcome, ran) = run_test(&tf, test, program, want_coverage);
+                .or_insert_with(|| load_program(&tf.program, &opts.syntax));
+            let (outcome, ran) = run_test(&tf, test, program, opts);
             if let Some((cov, lines)) = ran {
                 tallies
                     .entry(key.clone())
@@ -225,11 +229,13 @@ pub fn run(found: &Found, opts: &RunOptions) -> Report {
 /// A program file, read and checked (or why it could not be read).
 type Loaded = Result<(Checked, String), String>;
 
-fn load_program(path: &Path) -> Loaded {
-    let text = std::fs::read_to_string(path)
+fn load_program(path: &Path, limits: &crate::syntax::SyntaxLimits) -> Loaded {
+    let text = std::fs::File::open(path)
+        .map_err(|e| e.to_string())
+        .and_then(|f| crate::syntax::read_rules(f, limits))
         .map_err(|e| format!("cannot read the program {}: {e}", path.display()))?;
     let name = path.display().to_string();
-    let parsed = crate::syntax::parse(&name, &text);
+    let parsed = crate::syntax::parse_limited(&name, &text, limits);
     Ok((crate::check::check(&parsed), name))
 }
 
@@ -248,13 +254,15 @@ fn run_test(
     tf: &TestFile,
     test: &TestCase,
     file_program: &Loaded,
-    want_coverage: bool,
+    opts: &RunOptions,
 ) -> (Outcome, Option<Ran>) {
+    let want_coverage = opts.coverage || opts.threshold.is_some();
     let inline;
     let (checked, name) = match &test.program_text {
         Some(text) => {
             let name = format!("{}#{}", tf.path.display(), test.name);
-            inline = crate::check::check(&crate::syntax::parse(&name, text));
+            let parsed = crate::syntax::parse_limited(&name, text, &opts.syntax);
+            inline = crate::check::check(&parsed);
             (&inline, name)
         }
         None => match file_program {
@@ -320,6 +328,7 @@ fn run_test(
     };
     let mut options = Options::as_of(as_of);
     options.coverage = want_coverage;
+    options.limits = opts.records;
     let evaluation = match records {
         Records::Inline(text) => evaluate(&program, text.as_bytes(), &options),
         Records::File(path) => match std::fs::File::open(path) {
@@ -373,7 +382,9 @@ fn coverage_of(
         if opts.filter.is_some() && tally.is_none() {
             continue;
         }
-        let loaded = programs.entry(key).or_insert_with(|| load_program(path));
+        let loaded = programs
+            .entry(key)
+            .or_insert_with(|| load_program(path, &opts.syntax));
         let Ok((checked, name)) = loaded else {
             continue;
         };

@@ -213,6 +213,7 @@ pub(crate) fn finalize(
     let lines: Vec<Line> = lines.into_iter().map(|(l, _)| l).collect();
     problems.sort();
     problems.dedup();
+    crate::records::limit_problems(&mut problems, opts.limits.max_record_problems);
     summary.rewarded = lines
         .iter()
         .map(|l| l.record_id.as_str())

@@ -2,10 +2,13 @@
 //! reported as a [`Diagnostic`]. Nothing outside this module sees a pest type.
 
 pub mod ast;
+mod decls;
 mod error;
 mod expr;
 mod lower;
+mod milestone;
 pub mod term;
+mod tokens;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, SourceMap, Span};

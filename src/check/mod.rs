@@ -5,6 +5,7 @@
 //! Lints (tier gaps, likely double pay, empty windows, unreachable rewards, unused names, high
 //! rates) are independent passes in [`lints`], run on the checked program.
 
+mod amount;
 mod decls;
 mod expr;
 pub mod lints;

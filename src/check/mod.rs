@@ -6,9 +6,11 @@
 //! rates) are independent passes in [`lints`], run on the checked program.
 
 mod amount;
+mod calls;
 mod decls;
 mod expr;
 pub mod lints;
+mod operators;
 mod reward;
 mod terms;
 

@@ -7,11 +7,14 @@
 
 mod amount;
 mod calls;
+mod conditions;
 mod decls;
 mod expr;
 pub mod lints;
+mod milestones;
 mod operators;
 mod reward;
+mod schema;
 mod terms;
 
 use crate::diagnostics::{self, did_you_mean, one_of, Code, Diagnostic};

@@ -6,11 +6,14 @@
 //! by earned time and record id, so the ledger is byte-identical whatever the thread count or
 //! input order. The clock is never read: "today" is [`Options::as_of`].
 
+mod candidate;
 mod codec;
 pub mod coverage;
 mod expr;
 mod finalize;
 mod judge;
+mod keys;
+mod milestones;
 mod spill;
 pub mod stream;
 

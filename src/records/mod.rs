@@ -9,6 +9,7 @@ pub(crate) mod blocks;
 mod decode;
 mod nesting;
 mod scan;
+mod seeds;
 
 pub use decode::{decode_line, Decoder, MAX_MAGNITUDE};
 

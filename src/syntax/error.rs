@@ -178,6 +178,7 @@ pub(super) fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>
     let (before, number) = (back.next().unwrap_or(""), back.next().unwrap_or(""));
     let hint = hint
         .or_else(|| lowercase_currency(number, before))
+        .or_else(|| term_read_as_name(number, before, &word))
         .or_else(|| known_mistake(&expected, &found, &word));
     let hint = hint.unwrap_or_else(|| {
         format!(
@@ -239,6 +240,33 @@ fn known_mistake(expected: &str, found: &str, word: &str) -> Option<String> {
         return None;
     };
     Some(hint)
+}
+
+/// `hold for 30 days`, `within sixty days after created`: a term may be a parameter's name, so
+/// the word after the keyword was read as one, and the parser stops at the value that follows.
+fn term_read_as_name(keyword: &str, name: &str, word: &str) -> Option<String> {
+    let example = match keyword {
+        "hold" => "hold 30 days",
+        "within" => "within 60 days after created",
+        "expires" => "expires 12 months after payable",
+        "cap" => "cap 500 USD per recipient per year",
+        "budget" => "budget 100000 USD",
+        "payout" => "minimum payout 50 USD",
+        "limit" => "limit 12",
+        _ => return None,
+    };
+    let is_name = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let units = [
+        "hour", "hours", "day", "days", "business", "week", "weeks", "month", "months", "year",
+        "years", "USD", "EUR", "GBP",
+    ];
+    let value_follows = word.starts_with(|c: char| c.is_ascii_digit()) || units.contains(&word);
+    (is_name && value_follows).then(|| {
+        format!(
+            "`{name}` was read as a parameter's name; after `{keyword}` write the value itself, in digits (`{example}`), or the name of a `param`"
+        )
+    })
 }
 
 /// `50 usd`: the parser stops after the lower-case code, so look at the two words before.

@@ -63,6 +63,8 @@
 //! - [`check`]: name resolution, types, and the lints in `check/lints/`; produces a [`program::Program`].
 //! - [`records`]: the streaming record decoder; [`eval`]: judging records and the cross-record pass.
 //! - [`ledger`] and [`output`]: the result and its renderings; [`diagnostics`]: errors as data.
+//! - [`scenario`]: what-if values for `param`s; [`scenario::apply`] checks the program again
+//!   with them ([`check::check_with`]), so a term named by a parameter moves with it.
 
 pub mod check;
 pub mod cli;

@@ -429,14 +429,18 @@ fn split_array(
         serde::Deserialize::deserialize(&mut de).and_then(|v| de.end().map(|_| v));
     match parsed {
         Ok(items) => {
+            // Items come in text order: count the newlines between one and the next only, so
+            // an array of n records is read in linear time.
+            let (mut seen, mut line) = (0usize, first_line);
             for item in items {
                 let raw = item.get();
                 // `raw` borrows from `text`: the text before it is `text[..offset]`.
-                let before = (raw.as_ptr() as usize)
+                let offset = (raw.as_ptr() as usize)
                     .checked_sub(text.as_ptr() as usize)
-                    .and_then(|offset| text.get(..offset))
-                    .unwrap_or_default();
-                let line = first_line.saturating_add(before.matches('\n').count() as u64);
+                    .unwrap_or(seen);
+                let between = text.get(seen..offset).unwrap_or_default();
+                line = line.saturating_add(between.matches('\n').count() as u64);
+                seen = offset.max(seen);
                 if raw.len() > limits.max_line_bytes {
                     sink(Err(RecordProblem {
                         line,
@@ -475,6 +479,28 @@ mod tests {
             field: Some(field.into()),
             message: "bad".into(),
         }
+    }
+
+    #[test]
+    fn array_items_keep_the_line_they_start_on() {
+        let text =
+            "[\n{\"id\":\"A\"},\n{\"id\":\"B\",\n\"x\":1},\n\n{\"id\":\"C\"}, {\"id\":\"D\"}]";
+        let mut lines = Vec::new();
+        super::split_array(text, 1, &super::RecordLimits::default(), &mut |r| {
+            if let Ok(raw) = r {
+                lines.push((raw.line, raw.text));
+            }
+        });
+        let got: Vec<(u64, &str)> = lines.iter().map(|(l, t)| (*l, t.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "{\"id\":\"A\"}"),
+                (3, "{\"id\":\"B\",\n\"x\":1}"),
+                (6, "{\"id\":\"C\"}"),
+                (6, "{\"id\":\"D\"}"),
+            ]
+        );
     }
 
     #[test]

@@ -65,6 +65,57 @@ pub(crate) fn resolve(
     }
 }
 
+/// Why a term's parameter could not stand there.
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum TermError {
+    /// The name is not a declared `param`.
+    #[error("`{}` is not a parameter", name.text)]
+    NotAParameter {
+        /// The name as written.
+        name: Name,
+        /// The closest parameter's name, as a did-you-mean hint.
+        closest: Option<String>,
+    },
+    /// The parameter's value is not what the term needs.
+    #[error("`{}` is {is}, but {want} is needed here", name.text)]
+    WrongKind {
+        /// The name as written.
+        name: Name,
+        /// What the parameter is: `a percentage`.
+        is: &'static str,
+        /// What the term needs: `a duration`.
+        want: &'static str,
+        /// A value of that kind: `60 days`.
+        example: &'static str,
+    },
+}
+
+impl From<TermError> for Diagnostic {
+    fn from(e: TermError) -> Diagnostic {
+        let message = e.to_string();
+        match e {
+            TermError::NotAParameter { name, closest } => {
+                let help = closest.unwrap_or_else(|| {
+                    format!(
+                        "declare it: `param {} = ...`, or write the value itself",
+                        name.text
+                    )
+                });
+                Diagnostic::new(Code::UnknownName, message, name.span).help(help)
+            }
+            TermError::WrongKind {
+                name,
+                want,
+                example,
+                ..
+            } => Diagnostic::new(Code::TypeMismatch, message, name.span).help(format!(
+                "use a parameter declared as {want} (e.g. `param {} = {example}`), or write the value itself",
+                name.text
+            )),
+        }
+    }
+}
+
 struct Resolver<'d> {
     params: HashMap<String, Literal>,
     used: BTreeSet<String>,
@@ -94,20 +145,13 @@ impl Resolver<'_> {
                 Some(l.clone())
             }
             None => {
-                let help = did_you_mean(&name.text, self.params.keys().map(String::as_str))
-                    .unwrap_or_else(|| {
-                        format!(
-                            "declare it: `param {} = ...`, or write the value itself",
-                            name.text
-                        )
-                    });
+                let closest = did_you_mean(&name.text, self.params.keys().map(String::as_str));
                 self.diags.push(
-                    Diagnostic::new(
-                        Code::UnknownName,
-                        format!("`{}` is not a parameter", name.text),
-                        name.span,
-                    )
-                    .help(help),
+                    TermError::NotAParameter {
+                        name: name.clone(),
+                        closest,
+                    }
+                    .into(),
                 );
                 None
             }
@@ -115,21 +159,15 @@ impl Resolver<'_> {
     }
 
     /// Reports a parameter of the wrong kind for its term.
-    fn wrong(&mut self, name: &Name, l: &Literal, want: &str, example: &str) {
+    fn wrong(&mut self, name: &Name, l: &Literal, want: &'static str, example: &'static str) {
         self.diags.push(
-            Diagnostic::new(
-                Code::TypeMismatch,
-                format!(
-                    "`{}` is {}, but {want} is needed here",
-                    name.text,
-                    kind_of(l)
-                ),
-                name.span,
-            )
-            .help(format!(
-                "use a parameter declared as {want} (e.g. `param {} = {example}`), or write the value itself",
-                name.text
-            )),
+            TermError::WrongKind {
+                name: name.clone(),
+                is: kind_of(l),
+                want,
+                example,
+            }
+            .into(),
         );
     }
 
@@ -137,8 +175,8 @@ impl Resolver<'_> {
     fn term<T>(
         &mut self,
         t: &mut Term<T>,
-        want: &str,
-        example: &str,
+        want: &'static str,
+        example: &'static str,
         convert: impl Fn(&Literal, Span) -> Option<T>,
     ) {
         let Term::Param(name) = t else {

@@ -300,28 +300,54 @@ pub struct DuplicateRule {
 /// The parsed source a program was checked from, kept so that a scenario can check it again
 /// with other parameter values ([`crate::scenario::apply`]).
 #[derive(Clone, Default)]
-pub struct Origin(Option<std::sync::Arc<crate::syntax::Parsed>>);
+pub struct Origin {
+    parsed: Option<std::sync::Arc<crate::syntax::Parsed>>,
+    overrides: std::collections::BTreeMap<String, crate::syntax::ast::Literal>,
+}
 
 impl Origin {
-    /// Keeps a copy of `parsed`.
-    pub(crate) fn new(parsed: &crate::syntax::Parsed) -> Origin {
-        Origin(Some(std::sync::Arc::new(parsed.clone())))
+    /// Keeps a copy of `parsed`, checked with `overrides`.
+    pub(crate) fn new(
+        parsed: &crate::syntax::Parsed,
+        overrides: &std::collections::BTreeMap<String, crate::syntax::ast::Literal>,
+    ) -> Origin {
+        Origin {
+            parsed: Some(std::sync::Arc::new(parsed.clone())),
+            overrides: overrides.clone(),
+        }
+    }
+
+    /// The same source with other overrides (no copy of the source).
+    pub(crate) fn with_overrides(
+        &self,
+        overrides: std::collections::BTreeMap<String, crate::syntax::ast::Literal>,
+    ) -> Origin {
+        Origin {
+            parsed: self.parsed.clone(),
+            overrides,
+        }
     }
 
     /// The parsed source, when the program was made by the checker.
     pub fn parsed(&self) -> Option<&crate::syntax::Parsed> {
-        self.0.as_deref()
+        self.parsed.as_deref()
+    }
+
+    /// The parameter values the program was checked with instead of the declared ones.
+    pub fn overrides(&self) -> &std::collections::BTreeMap<String, crate::syntax::ast::Literal> {
+        &self.overrides
     }
 }
 
-/// Two origins are equal when they hold the same syntax trees.
+/// Two origins are equal when they hold the same syntax trees and overrides.
 impl PartialEq for Origin {
     fn eq(&self, other: &Origin) -> bool {
-        match (&self.0, &other.0) {
+        let same_source = match (&self.parsed, &other.parsed) {
             (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || a.modules == b.modules,
             (None, None) => true,
             _ => false,
-        }
+        };
+        same_source && self.overrides == other.overrides
     }
 }
 

@@ -369,7 +369,7 @@ fn written(overrides: &[Override]) -> String {
 /// too, and an override that breaks the program (a window that now ends before it starts) is
 /// refused with the checker's own message.
 pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, ScenarioError> {
-    let literals = literals(program, overrides)?;
+    let new = literals(program, overrides)?;
     if overrides.is_empty() {
         return Ok(program.clone());
     }
@@ -378,9 +378,15 @@ pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, Scena
             "this program was not made by the checker, so it cannot take overrides",
         ));
     };
+    // A program that already has overrides keeps them, unless set again here.
+    let mut literals = program.origin.overrides().clone();
+    literals.extend(new);
     let checked = crate::check::check_with(parsed, &literals);
     match checked.program {
-        Some(p) => Ok(p),
+        Some(mut p) => {
+            p.origin = program.origin.with_overrides(literals);
+            Ok(p)
+        }
         None => {
             let errors: Vec<&crate::diagnostics::Diagnostic> = checked
                 .diagnostics
@@ -408,15 +414,20 @@ pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, Scena
 /// the program as written (a rate above 100%, a tier gap, a deadline that leaves no time), as
 /// `warning[CODE]: --set name=value: message` lines.
 pub fn override_warnings(program: &Program, overrides: &[Override]) -> Vec<String> {
-    let (Some(parsed), Ok(literals)) = (program.origin.parsed(), literals(program, overrides))
-    else {
+    let (Some(parsed), Ok(new)) = (program.origin.parsed(), literals(program, overrides)) else {
         return Vec::new();
     };
-    if literals.is_empty() {
+    if new.is_empty() {
         return Vec::new();
     }
+    // `program` may already carry these overrides (the result of `apply`) or not: the program
+    // before them is its other overrides only.
+    let mut before_set = program.origin.overrides().clone();
+    before_set.retain(|name, _| !new.contains_key(name));
+    let mut literals = before_set.clone();
+    literals.extend(new);
     let key = |d: &crate::diagnostics::Diagnostic| (d.code, d.message.clone());
-    let before: BTreeSet<_> = crate::check::check(parsed)
+    let before: BTreeSet<_> = crate::check::check_with(parsed, &before_set)
         .diagnostics
         .iter()
         .map(key)

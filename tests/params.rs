@@ -273,3 +273,39 @@ fn simulate_warns_about_a_scenario_as_run_does() {
     assert_eq!(err.matches("warning[").count(), 1, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn overrides_add_up_when_applied_one_after_the_other() {
+    let p = compile(PROGRAM);
+    let both = ledger(&set(
+        &p,
+        &[("promo_to", "2025-03-31"), ("monthly_cap", "1000 USD")],
+    ));
+    let one_then_other = ledger(&set(
+        &set(&p, &[("promo_to", "2025-03-31")]),
+        &[("monthly_cap", "1000 USD")],
+    ));
+    let lines = |l: &Ledger| l.lines.iter().map(money_of).collect::<Vec<_>>();
+    assert_eq!(lines(&both), lines(&one_then_other));
+    assert_eq!(
+        amount(line(&one_then_other, "B", "finders_fee")[0]),
+        "425.00"
+    );
+    // Warnings are about what the new overrides change, whether or not they are applied yet.
+    let source = read(PROGRAM).replace("=> 5%", "=> mid_rate") + "param mid_rate = 5%\n";
+    let checked = merit::check(&merit::parse("rate.rules", &source));
+    let program = checked.program.expect("checks");
+    let high = vec![Override {
+        name: "mid_rate".into(),
+        value: "150%".into(),
+    }];
+    let applied = apply(&program, &high).expect("applies");
+    assert_eq!(override_warnings(&program, &high).len(), 1);
+    assert_eq!(override_warnings(&applied, &high).len(), 1);
+    // Another override on top: the earlier 150% is no news.
+    let other = vec![Override {
+        name: "boost".into(),
+        value: "3".into(),
+    }];
+    assert!(override_warnings(&applied, &other).is_empty());
+}

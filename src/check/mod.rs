@@ -93,7 +93,7 @@ pub fn check_with(parsed: &Parsed, overrides: &BTreeMap<String, ast::Literal>) -
         }
     }
     if let Some(p) = &mut program {
-        p.origin = Origin::new(parsed);
+        p.origin = Origin::new(parsed, overrides);
     }
     if let Some(p) = &program {
         lints::run(p, &items, &mut cx.diags, &cx.lint_facts);

@@ -182,16 +182,9 @@ pub(crate) fn period(p: &Period) -> String {
     }
 }
 
-/// `1st`, `2nd`, `3rd`, `4th`, `11th`, `21st`.
+/// `1st`, `2nd`, `3rd`, `4th`, `11th`, `21st` ([`crate::value::ordinal`]).
 pub(crate) fn ordinal(n: u32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
+    crate::value::ordinal(u64::from(n))
 }
 
 #[cfg(test)]

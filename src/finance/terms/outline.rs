@@ -360,7 +360,7 @@ fn reward(parsed: &Parsed, r: &ast::Reward) -> Section {
                     "pays only".into(),
                     format!(
                         "{word} {} referral per {}",
-                        ordinal(*n),
+                        crate::fmt::expr::ordinal(*n),
                         period_text(period)
                     ),
                 );
@@ -373,15 +373,4 @@ fn reward(parsed: &Parsed, r: &ast::Reward) -> Section {
         name: r.name.text.clone(),
         facts,
     }
-}
-
-fn ordinal(n: u32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
 }

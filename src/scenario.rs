@@ -373,20 +373,16 @@ pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, Scena
     if overrides.is_empty() {
         return Ok(program.clone());
     }
-    let Some(parsed) = program.origin.parsed() else {
+    // A program that already has overrides keeps them, unless set again here.
+    let mut literals = program.origin.overrides().clone();
+    literals.extend(new);
+    let Some(checked) = crate::check::check_again(&program.origin, &literals) else {
         return Err(ScenarioError::new(
             "this program was not made by the checker, so it cannot take overrides",
         ));
     };
-    // A program that already has overrides keeps them, unless set again here.
-    let mut literals = program.origin.overrides().clone();
-    literals.extend(new);
-    let checked = crate::check::check_with(parsed, &literals);
     match checked.program {
-        Some(mut p) => {
-            p.origin = program.origin.with_overrides(literals);
-            Ok(p)
-        }
+        Some(p) => Ok(p),
         None => {
             let errors: Vec<&crate::diagnostics::Diagnostic> = checked
                 .diagnostics
@@ -414,7 +410,7 @@ pub fn apply(program: &Program, overrides: &[Override]) -> Result<Program, Scena
 /// the program as written (a rate above 100%, a tier gap, a deadline that leaves no time), as
 /// `warning[CODE]: --set name=value: message` lines.
 pub fn override_warnings(program: &Program, overrides: &[Override]) -> Vec<String> {
-    let (Some(parsed), Ok(new)) = (program.origin.parsed(), literals(program, overrides)) else {
+    let Ok(new) = literals(program, overrides) else {
         return Vec::new();
     };
     if new.is_empty() {
@@ -427,13 +423,15 @@ pub fn override_warnings(program: &Program, overrides: &[Override]) -> Vec<Strin
     let mut literals = before_set.clone();
     literals.extend(new);
     let key = |d: &crate::diagnostics::Diagnostic| (d.code, d.message.clone());
-    let before: BTreeSet<_> = crate::check::check_with(parsed, &before_set)
-        .diagnostics
-        .iter()
-        .map(key)
-        .collect();
+    let (Some(before), Some(after)) = (
+        crate::check::check_again(&program.origin, &before_set),
+        crate::check::check_again(&program.origin, &literals),
+    ) else {
+        return Vec::new();
+    };
+    let before: BTreeSet<_> = before.diagnostics.iter().map(key).collect();
     let set = written(overrides);
-    crate::check::check_with(parsed, &literals)
+    after
         .diagnostics
         .iter()
         .filter(|d| !d.is_error() && !before.contains(&key(d)))

@@ -65,6 +65,28 @@ pub fn check(parsed: &Parsed) -> Checked {
 /// expression that names an overridden parameter takes the new value, and every lint runs on
 /// it.
 pub fn check_with(parsed: &Parsed, overrides: &BTreeMap<String, ast::Literal>) -> Checked {
+    checked(parsed, overrides, || Origin::new(parsed, overrides))
+}
+
+/// Checks again the source a program was checked from, with `overrides` (all of them: they
+/// replace the program's own), sharing that source rather than copying it. `None` for a
+/// program that the checker did not make.
+pub(crate) fn check_again(
+    origin: &Origin,
+    overrides: &BTreeMap<String, ast::Literal>,
+) -> Option<Checked> {
+    let parsed = origin.parsed()?;
+    Some(checked(parsed, overrides, || {
+        origin.with_overrides(overrides.clone())
+    }))
+}
+
+/// The checker's work; `origin` is what the program keeps of its source.
+fn checked(
+    parsed: &Parsed,
+    overrides: &BTreeMap<String, ast::Literal>,
+    origin: impl FnOnce() -> Origin,
+) -> Checked {
     // A file that does not parse is not checked: its syntax errors are the whole story, and
     // checking what is left would only add confusing follow-on errors.
     if parsed.diagnostics.iter().any(Diagnostic::is_error) {
@@ -92,9 +114,6 @@ pub fn check_with(parsed: &Parsed, overrides: &BTreeMap<String, ast::Literal>) -
             cx.lint_facts.used.insert(r.key());
         }
     }
-    if let Some(p) = &mut program {
-        p.origin = Origin::new(parsed, overrides);
-    }
     if let Some(p) = &program {
         lints::run(p, &items, &mut cx.diags, &cx.lint_facts);
     }
@@ -102,6 +121,9 @@ pub fn check_with(parsed: &Parsed, overrides: &BTreeMap<String, ast::Literal>) -
     diagnostics::sort(&mut diagnostics);
     diagnostics.dedup();
     let ok = !diagnostics.iter().any(Diagnostic::is_error);
+    if let Some(p) = program.as_mut().filter(|_| ok) {
+        p.origin = origin();
+    }
     Checked {
         program: program.filter(|_| ok),
         diagnostics,

@@ -142,6 +142,27 @@ fn an_override_that_breaks_a_term_is_refused_with_the_checkers_words() {
     // The type is checked before the program: a deadline stays a duration.
     let e = apply(&p, &[o("win_within", "60")]).expect_err("not a duration");
     assert!(e.message.contains("`win_within` is a duration"), "{e}");
+    // Values a term cannot take are refused like the same value written in the file.
+    let e = apply(&p, &[o("program_budget", "-5 USD")]).expect_err("budget below zero");
+    assert!(
+        e.message
+            .contains("a budget of -5.00 USD leaves nothing to pay"),
+        "{e}"
+    );
+    let e = apply(&p, &[o("smallest_payout", "-1 USD")]).expect_err("minimum below zero");
+    assert!(
+        e.message
+            .contains("a minimum payout of -1.00 USD is below zero"),
+        "{e}"
+    );
+    let e = apply(&p, &[o("top_max", "-10 USD")]).expect_err("negative max");
+    assert!(e.message.contains("would pay a negative amount"), "{e}");
+    let e = apply(&p, &[o("payments", "-1")]).expect_err("negative limit");
+    assert!(
+        e.message
+            .contains("`payments` is the number -1, but a whole number is needed here"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -327,7 +327,13 @@ impl Checker<'_> {
         };
         let mut neg_spans: Vec<Span> = bands
             .iter()
-            .filter(|b| negative(&b.pays))
+            .filter(|b| {
+                let below_zero = |v: &Option<Value>| {
+                    v.as_ref()
+                        .is_some_and(|v| negative(&Expr::Const(v.clone())))
+                };
+                negative(&b.pays) || below_zero(&b.min) || below_zero(&b.max)
+            })
             .map(|b| b.span)
             .collect();
         if matches!(amount, AmountDef::Expr(e) if negative(e)) {

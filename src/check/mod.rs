@@ -485,7 +485,17 @@ impl<'a> Checker<'a> {
                 }
                 ast::SettingKind::Budget(m) => {
                     if let Some(b) = m.value().and_then(|m| self.money(m)) {
-                        if budgets.iter().any(|x| x.currency == b.currency) {
+                        if b.amount <= rust_decimal::Decimal::ZERO {
+                            // Written so, or set so by a scenario's override.
+                            self.report(
+                                Diagnostic::new(
+                                    Code::InvalidClause,
+                                    format!("a budget of {b} leaves nothing to pay"),
+                                    s.span,
+                                )
+                                .help("a budget is an amount above zero; remove it for a program without one"),
+                            );
+                        } else if budgets.iter().any(|x| x.currency == b.currency) {
                             self.report(
                                 Diagnostic::new(
                                     Code::DuplicateSetting,
@@ -501,6 +511,16 @@ impl<'a> Checker<'a> {
                 }
                 ast::SettingKind::MinimumPayout(m) => {
                     minimum = m.value().and_then(|m| self.money(m));
+                    if let Some(min) = minimum.filter(|m| m.amount.is_sign_negative()) {
+                        self.report(
+                            Diagnostic::new(
+                                Code::InvalidClause,
+                                format!("a minimum payout of {min} is below zero"),
+                                s.span,
+                            )
+                            .help("a minimum payout is an amount of zero or more (`minimum payout 50 USD`)"),
+                        );
+                    }
                 }
             }
         }

@@ -81,8 +81,8 @@ pub(crate) enum TermError {
     WrongKind {
         /// The name as written.
         name: Name,
-        /// What the parameter is: `a percentage`.
-        is: &'static str,
+        /// What the parameter is: `a percentage`, `the number -1`.
+        is: String,
         /// What the term needs: `a duration`.
         want: &'static str,
         /// A value of that kind: `60 days`.
@@ -122,17 +122,18 @@ struct Resolver<'d> {
     diags: &'d mut Vec<Diagnostic>,
 }
 
-/// What a literal is, for messages: "a percentage".
-fn kind_of(l: &Literal) -> &'static str {
-    match l.kind {
-        LiteralKind::Money(_) => "an amount",
-        LiteralKind::Percent(_) => "a percentage",
-        LiteralKind::Duration(_) => "a duration",
-        LiteralKind::Date(_) => "a date",
-        LiteralKind::Number(_) => "a number",
-        LiteralKind::Text(_) => "text",
-        LiteralKind::Bool(_) => "true or false",
-        LiteralKind::List(_) => "a list",
+/// What a literal is, for messages: "a percentage"; a number says which (`the number -1`),
+/// since a number can be the wrong kind by its value (a `limit` of -1 or 1.5).
+fn kind_of(l: &Literal) -> String {
+    match &l.kind {
+        LiteralKind::Money(_) => "an amount".into(),
+        LiteralKind::Percent(_) => "a percentage".into(),
+        LiteralKind::Duration(_) => "a duration".into(),
+        LiteralKind::Date(_) => "a date".into(),
+        LiteralKind::Number(n) => format!("the number {n}"),
+        LiteralKind::Text(_) => "text".into(),
+        LiteralKind::Bool(_) => "true or false".into(),
+        LiteralKind::List(_) => "a list".into(),
     }
 }
 

@@ -14,6 +14,7 @@ mod finalize;
 mod judge;
 mod keys;
 mod milestones;
+mod runs;
 mod spill;
 pub mod stream;
 

@@ -6,8 +6,9 @@
 //! `TMPDIR` on Unix) and, on Unix, unlinked at once: nothing is left behind even if the process
 //! is killed.
 
+use super::runs::{RunReader, RunWriter};
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// One entry's place in a [`Chunk`]'s arena: the key is `off..kend`, the payload `kend..end`.
@@ -23,7 +24,7 @@ struct Entry {
 /// Bytes of memory one entry costs besides its key and payload.
 const ENTRY_COST: usize = std::mem::size_of::<Entry>();
 
-fn prefix(key: &[u8]) -> u64 {
+pub(super) fn prefix(key: &[u8]) -> u64 {
     let mut p = [0u8; 8];
     for (d, s) in p.iter_mut().zip(key) {
         *d = *s;
@@ -182,47 +183,6 @@ fn temp_file(dir: &Path) -> std::io::Result<Run> {
     Err(last.unwrap_or_else(|| std::io::Error::other("cannot create a temporary file")))
 }
 
-fn write_varint(w: &mut impl Write, mut n: u64) -> std::io::Result<()> {
-    // Seven bits a byte: ten bytes hold any u64, so the loop always ends at a `last`.
-    let mut buf = [0u8; 10];
-    let mut last = buf.len();
-    for (i, b) in buf.iter_mut().enumerate() {
-        let byte = (n & 0x7F) as u8;
-        n >>= 7;
-        if n == 0 {
-            *b = byte;
-            last = i;
-            break;
-        }
-        *b = byte | 0x80;
-    }
-    w.write_all(buf.get(..=last).unwrap_or_default())
-}
-
-/// Reads a varint; `None` at a clean end of input.
-fn read_varint(r: &mut impl Read) -> std::io::Result<Option<u64>> {
-    let mut n = 0u64;
-    for shift in (0..=63).step_by(7) {
-        let mut b = [0u8; 1];
-        if r.read(&mut b)? == 0 {
-            return if shift == 0 { Ok(None) } else { Err(corrupt()) };
-        }
-        let [b] = b;
-        n |= u64::from(b & 0x7F) << shift;
-        if b & 0x80 == 0 {
-            return Ok(Some(n));
-        }
-    }
-    Err(corrupt())
-}
-
-fn corrupt() -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::InvalidData,
-        "a temporary sort file was changed while merit was using it",
-    )
-}
-
 /// Gathers entries, spilling sorted runs to disk past `limit` bytes.
 pub(crate) struct Sorter {
     mem: Chunk,
@@ -270,17 +230,11 @@ impl Sorter {
         }
         self.mem.sort();
         let run = temp_file(&self.dir)?;
-        {
-            let mut w = BufWriter::with_capacity(1 << 18, &run.file);
-            for e in &self.mem.index {
-                let (key, payload) = (self.mem.key(e), self.mem.payload(e));
-                write_varint(&mut w, key.len() as u64)?;
-                write_varint(&mut w, payload.len() as u64)?;
-                w.write_all(key)?;
-                w.write_all(payload)?;
-            }
-            w.flush()?;
+        let mut w = RunWriter::new(&run.file);
+        for e in &self.mem.index {
+            w.entry(self.mem.key(e), self.mem.payload(e))?;
         }
+        w.finish()?;
         self.runs.push(run);
         self.mem.clear();
         if self.mem.arena.capacity() > self.limit.saturating_mul(2) {
@@ -311,13 +265,7 @@ impl Sorted {
         let mut runs = Vec::with_capacity(self.runs.len());
         for run in &self.runs {
             (&run.file).seek(SeekFrom::Start(0))?;
-            let mut r = RunReader {
-                r: BufReader::with_capacity(1 << 16, &run.file),
-                key: Vec::new(),
-                payload: Vec::new(),
-                prefix: 0,
-                live: true,
-            };
+            let mut r = RunReader::new(&run.file);
             r.advance()?;
             runs.push(r);
         }
@@ -327,34 +275,6 @@ impl Sorted {
             runs,
             last: None,
         })
-    }
-}
-
-struct RunReader<'a> {
-    r: BufReader<&'a File>,
-    key: Vec<u8>,
-    payload: Vec<u8>,
-    prefix: u64,
-    live: bool,
-}
-
-impl RunReader<'_> {
-    fn advance(&mut self) -> std::io::Result<()> {
-        let Some(klen) = read_varint(&mut self.r)? else {
-            self.live = false;
-            return Ok(());
-        };
-        let plen = read_varint(&mut self.r)?.ok_or_else(corrupt)?;
-        let (klen, plen) = (
-            usize::try_from(klen).map_err(|_| corrupt())?,
-            usize::try_from(plen).map_err(|_| corrupt())?,
-        );
-        self.key.resize(klen, 0);
-        self.r.read_exact(&mut self.key)?;
-        self.payload.resize(plen, 0);
-        self.r.read_exact(&mut self.payload)?;
-        self.prefix = prefix(&self.key);
-        Ok(())
     }
 }
 
@@ -388,10 +308,10 @@ impl Merge<'_> {
             }
             let better = match &best {
                 None => true,
-                Some((_, p, k)) => (r.prefix, r.key.as_slice()) < (*p, *k),
+                Some((_, p, k)) => (r.prefix, r.key()) < (*p, *k),
             };
             if better {
-                best = Some((Some(i), r.prefix, &r.key));
+                best = Some((Some(i), r.prefix, r.key()));
             }
         }
         let Some((source, _, _)) = best else {
@@ -403,10 +323,7 @@ impl Merge<'_> {
                 .rest
                 .first()
                 .map(|e| (self.mem.key(e), self.mem.payload(e))),
-            Some(i) => self
-                .runs
-                .get(i)
-                .map(|r| (r.key.as_slice(), r.payload.as_slice())),
+            Some(i) => self.runs.get(i).map(|r| (r.key(), r.payload())),
         })
     }
 }

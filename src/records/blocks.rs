@@ -165,39 +165,16 @@ fn too_long(line: u64, limits: &RecordLimits) -> RecordProblem {
 }
 
 fn last_newline(b: &[u8]) -> Option<usize> {
-    b.iter().rposition(|&c| c == b'\n')
+    memchr::memrchr(b'\n', b)
 }
 
 fn count_newlines(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
-/// The first `\n`, eight bytes at a time.
+/// The first `\n` (memchr: vectorised where the CPU allows).
 pub fn find_newline(b: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const NL: u64 = LO * b'\n' as u64;
-    let mut chunks = b.chunks_exact(8);
-    // Bytes searched so far: at most `b.len()`, so the saturating adds are exact.
-    let mut at = 0usize;
-    for c in &mut chunks {
-        let Ok(w) = <[u8; 8]>::try_from(c) else {
-            break;
-        };
-        let x = u64::from_le_bytes(w) ^ NL;
-        if (x.wrapping_sub(LO) & !x & HI) != 0 {
-            return c
-                .iter()
-                .position(|&x| x == b'\n')
-                .map(|i| at.saturating_add(i));
-        }
-        at = at.saturating_add(8);
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&x| x == b'\n')
-        .map(|i| at.saturating_add(i))
+    memchr::memchr(b'\n', b)
 }
 
 /// The text before the first `\n` and what follows it.

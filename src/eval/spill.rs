@@ -88,42 +88,77 @@ impl Chunk {
         self.arena.get(e.kend..e.end).unwrap_or_default()
     }
 
-    fn append(&mut self, other: Chunk) -> std::io::Result<()> {
-        let base = self.arena.len();
-        if self.arena.is_empty() {
-            self.arena = other.arena;
-        } else {
-            self.arena.extend_from_slice(&other.arena);
+    /// Memory the chunk's buffers take (their capacity: what the process holds).
+    fn held(&self) -> usize {
+        self.index
+            .capacity()
+            .saturating_mul(ENTRY_COST)
+            .saturating_add(self.arena.capacity())
+    }
+}
+
+/// One entry of the chunks a [`Sorter`] holds: which chunk, which of its entries.
+#[derive(Debug, Clone, Copy)]
+struct Ref {
+    prefix: u64,
+    chunk: u32,
+    entry: u32,
+}
+
+/// The chunks a [`Sorter`] holds in memory, as they came (never copied into one buffer), and
+/// once sorted, the order of all their entries.
+#[derive(Debug, Default)]
+struct Mem {
+    chunks: Vec<Chunk>,
+    order: Vec<Ref>,
+    held: usize,
+}
+
+impl Mem {
+    fn push(&mut self, chunk: Chunk) {
+        self.held = self.held.saturating_add(chunk.held());
+        self.chunks.push(chunk);
+    }
+
+    fn get(&self, r: &Ref) -> (&[u8], &[u8]) {
+        let entry = self
+            .chunks
+            .get(r.chunk as usize)
+            .and_then(|c| Some((c, c.index.get(r.entry as usize)?)));
+        match entry {
+            Some((c, e)) => (c.key(e), c.payload(e)),
+            None => (&[], &[]),
         }
-        // Offsets stay within the (in-memory) arena, so moving them cannot overflow; if it did,
-        // the sort would be wrong, so it is an error rather than a wrapped offset.
-        let moved = |e: Entry| -> Option<Entry> {
-            Some(Entry {
-                prefix: e.prefix,
-                off: e.off.checked_add(base)?,
-                kend: e.kend.checked_add(base)?,
-                end: e.end.checked_add(base)?,
-            })
-        };
-        self.index.reserve(other.index.len());
-        for e in other.index {
-            let e = moved(e)
-                .ok_or_else(|| std::io::Error::other("the sort buffer passes the address space"))?;
-            self.index.push(e);
+    }
+
+    /// Orders every entry by key (equal keys in no particular order).
+    fn sort(&mut self) -> std::io::Result<()> {
+        let too_many = || std::io::Error::other("more than 2^32 entries in one sort buffer");
+        let mut order = Vec::with_capacity(self.chunks.iter().map(Chunk::len).sum());
+        for (ci, c) in self.chunks.iter().enumerate() {
+            let chunk = u32::try_from(ci).map_err(|_| too_many())?;
+            for (ei, e) in c.index.iter().enumerate() {
+                let entry = u32::try_from(ei).map_err(|_| too_many())?;
+                order.push(Ref {
+                    prefix: e.prefix,
+                    chunk,
+                    entry,
+                });
+            }
         }
+        order.sort_unstable_by(|a, b| {
+            a.prefix
+                .cmp(&b.prefix)
+                .then_with(|| self.get(a).0.cmp(self.get(b).0))
+        });
+        self.order = order;
         Ok(())
     }
 
-    fn sort(&mut self) {
-        let arena = &self.arena;
-        let key = |e: &Entry| arena.get(e.off..e.kend).unwrap_or_default();
-        self.index
-            .sort_unstable_by(|a, b| a.prefix.cmp(&b.prefix).then_with(|| key(a).cmp(key(b))));
-    }
-
     fn clear(&mut self) {
-        self.arena.clear();
-        self.index.clear();
+        self.chunks.clear();
+        self.order = Vec::new();
+        self.held = 0;
     }
 }
 
@@ -185,7 +220,7 @@ fn temp_file(dir: &Path) -> std::io::Result<Run> {
 
 /// Gathers entries, spilling sorted runs to disk past `limit` bytes.
 pub(crate) struct Sorter {
-    mem: Chunk,
+    mem: Mem,
     limit: usize,
     dir: PathBuf,
     runs: Vec<Run>,
@@ -195,7 +230,7 @@ impl Sorter {
     /// A sorter that holds about `limit` bytes before writing a run in `dir`.
     pub(crate) fn new(limit: usize, dir: PathBuf) -> Sorter {
         Sorter {
-            mem: Chunk::default(),
+            mem: Mem::default(),
             limit: limit.max(1),
             dir,
             runs: Vec::new(),
@@ -205,14 +240,15 @@ impl Sorter {
     /// Adds one entry.
     #[cfg(test)]
     pub(crate) fn push(&mut self, key: &[u8], payload: &[u8]) -> std::io::Result<()> {
-        self.mem.push(key, payload);
-        self.spill_if_full()
+        let mut c = Chunk::default();
+        c.push(key, payload);
+        self.absorb(c)
     }
 
     /// Adds every entry of a chunk.
     pub(crate) fn absorb(&mut self, chunk: Chunk) -> std::io::Result<()> {
         if chunk.len() > 0 {
-            self.mem.append(chunk)?;
+            self.mem.push(chunk);
             self.spill_if_full()?;
         }
         Ok(())
@@ -225,37 +261,35 @@ impl Sorter {
     }
 
     fn spill_if_full(&mut self) -> std::io::Result<()> {
-        if self.mem.bytes() < self.limit {
+        if self.mem.held < self.limit {
             return Ok(());
         }
-        self.mem.sort();
+        self.mem.sort()?;
         let run = temp_file(&self.dir)?;
         let mut w = RunWriter::new(&run.file);
-        for e in &self.mem.index {
-            w.entry(self.mem.key(e), self.mem.payload(e))?;
+        for r in &self.mem.order {
+            let (key, payload) = self.mem.get(r);
+            w.entry(key, payload)?;
         }
         w.finish()?;
         self.runs.push(run);
         self.mem.clear();
-        if self.mem.arena.capacity() > self.limit.saturating_mul(2) {
-            self.mem.arena.shrink_to(self.limit);
-        }
         Ok(())
     }
 
     /// Everything added, sorted.
-    pub(crate) fn finish(mut self) -> Sorted {
-        self.mem.sort();
-        Sorted {
+    pub(crate) fn finish(mut self) -> std::io::Result<Sorted> {
+        self.mem.sort()?;
+        Ok(Sorted {
             mem: self.mem,
             runs: self.runs,
-        }
+        })
     }
 }
 
 /// All entries, sorted; can be read more than once.
 pub(crate) struct Sorted {
-    mem: Chunk,
+    mem: Mem,
     runs: Vec<Run>,
 }
 
@@ -271,7 +305,7 @@ impl Sorted {
         }
         Ok(Merge {
             mem: &self.mem,
-            rest: &self.mem.index,
+            rest: &self.mem.order,
             runs,
             last: None,
         })
@@ -280,9 +314,9 @@ impl Sorted {
 
 /// A merged reading of a [`Sorted`].
 pub(crate) struct Merge<'a> {
-    mem: &'a Chunk,
+    mem: &'a Mem,
     /// The entries in memory not read yet.
-    rest: &'a [Entry],
+    rest: &'a [Ref],
     runs: Vec<RunReader<'a>>,
     /// The source of the entry returned last (advanced on the next call): `None` for memory.
     last: Option<Option<usize>>,
@@ -300,8 +334,10 @@ impl Merge<'_> {
             }
             None => {}
         }
-        let mut best: Option<(Option<usize>, u64, &[u8])> =
-            self.rest.first().map(|e| (None, e.prefix, self.mem.key(e)));
+        let mut best: Option<(Option<usize>, u64, &[u8])> = self
+            .rest
+            .first()
+            .map(|e| (None, e.prefix, self.mem.get(e).0));
         for (i, r) in self.runs.iter().enumerate() {
             if !r.live {
                 continue;
@@ -319,10 +355,7 @@ impl Merge<'_> {
         };
         self.last = Some(source);
         Ok(match source {
-            None => self
-                .rest
-                .first()
-                .map(|e| (self.mem.key(e), self.mem.payload(e))),
+            None => self.rest.first().map(|e| self.mem.get(e)),
             Some(i) => self.runs.get(i).map(|r| (r.key(), r.payload())),
         })
     }
@@ -369,7 +402,7 @@ mod tests {
             } else if limit == 1 << 30 {
                 assert_eq!(s.runs(), 0);
             }
-            let mut sorted = s.finish();
+            let mut sorted = s.finish().unwrap_or_else(|e| panic!("{e}"));
             for _ in 0..2 {
                 let mut m = sorted.merge().unwrap_or_else(|e| panic!("{e}"));
                 let mut got: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();

@@ -458,7 +458,7 @@ impl Acc {
 
     fn finish(mut self, ctx: &Ctx<'_>) -> std::io::Result<Streamed> {
         // 1. Record ids on more than one line: every such record is a problem.
-        let dups = duplicate_ids(self.ids.finish(), &mut self.problems)?;
+        let dups = duplicate_ids(self.ids.finish()?, &mut self.problems)?;
         let escaped = |id: &str| {
             let mut k = Vec::with_capacity(id.len().saturating_add(2));
             escape_id(id, &mut k);
@@ -482,7 +482,7 @@ impl Acc {
         // memory (`finalize::settle`), the first pass takes every record (so a record with a
         // local problem has its cross-record problems reported too); a record found to be a
         // problem is then left out and the pass made again without it.
-        let mut cands = self.cands.finish();
+        let mut cands = self.cands.finish()?;
         let corrupt = || {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -521,7 +521,7 @@ impl Acc {
             let redo = !local_bad.is_empty();
             skip.extend(local_bad.drain());
             if found.is_empty() && !redo {
-                break out.finish();
+                break out.finish()?;
             }
             for p in found {
                 if let Some(id) = p.record_id.as_deref().map(escaped) {
@@ -535,7 +535,7 @@ impl Acc {
         crate::records::limit_problems(&mut self.problems, self.limits.max_record_problems);
         Ok(Streamed {
             format: ctx.format,
-            lines: self.lines.finish(),
+            lines: self.lines.finish()?,
             cross,
             skip,
             problems: self.problems,

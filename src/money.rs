@@ -66,17 +66,32 @@ const CURRENCIES: &[(&str, u32)] = &[
     ("ZAR", 2),
 ];
 
+/// Three letters as one number, ordered as the letters are.
+fn code_number(c: &[u8]) -> u32 {
+    match c {
+        [a, b, c] => u32::from_be_bytes([0, *a, *b, *c]),
+        _ => 0,
+    }
+}
+
+/// The table's entry for a code. The table is sorted by code (a test checks), so this is a
+/// binary search over three-letter numbers.
+fn find(code: [u8; 3]) -> Option<&'static (&'static str, u32)> {
+    let n = code_number(&code);
+    let i = CURRENCIES
+        .binary_search_by(|(c, _)| code_number(c.as_bytes()).cmp(&n))
+        .ok()?;
+    CURRENCIES.get(i)
+}
+
 impl Currency {
     /// US dollars.
     pub const USD: Currency = Currency(*b"USD");
 
     /// The currency for a code, if merit knows it.
     pub fn parse(code: &str) -> Option<Currency> {
-        CURRENCIES
-            .iter()
-            .find(|(c, _)| *c == code)
-            .and_then(|(c, _)| <[u8; 3]>::try_from(c.as_bytes()).ok())
-            .map(Currency)
+        let code = <[u8; 3]>::try_from(code.as_bytes()).ok()?;
+        find(code).map(|_| Currency(code))
     }
 
     /// The code: `USD`.
@@ -86,11 +101,7 @@ impl Currency {
 
     /// Digits after the decimal point: 2 for USD, 0 for JPY, 3 for KWD.
     pub fn minor_units(self) -> u32 {
-        CURRENCIES
-            .iter()
-            .find(|(c, _)| c.as_bytes() == self.0)
-            .map(|(_, m)| *m)
-            .unwrap_or(2)
+        find(self.0).map_or(2, |(_, m)| *m)
     }
 
     /// All known codes, for hints.
@@ -235,6 +246,21 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_currency_table_is_sorted_so_lookups_can_bisect() {
+        assert!(CURRENCIES
+            .windows(2)
+            .all(|w| matches!(w, [a, b] if a.0 < b.0)));
+        for (code, units) in CURRENCIES {
+            let c = Currency::parse(code).unwrap_or_else(|| panic!("{code} not found"));
+            assert_eq!(c.as_str(), *code);
+            assert_eq!(c.minor_units(), *units);
+        }
+        assert_eq!(Currency::parse("usd"), None);
+        assert_eq!(Currency::parse("ZZZ"), None);
+        assert_eq!(Currency::parse(""), None);
     }
 
     #[test]

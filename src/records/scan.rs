@@ -99,6 +99,7 @@ impl<'a> Scanner<'a> {
     fn key(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
+        self.plain_run();
         loop {
             match self.peek() {
                 b'"' => {
@@ -112,16 +113,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Moves eight bytes at a time while none is a quote, a backslash or a control byte.
+    #[inline]
+    fn plain_run(&mut self) {
+        while let Some(w) = self.b.get(self.i..).and_then(<[u8]>::first_chunk::<8>) {
+            if !plain8(u64::from_le_bytes(*w)) {
+                break;
+            }
+            self.skip(8);
+        }
+    }
+
     /// The rest of a string after its opening quote, as `serde_json` skips it.
     fn string(&mut self) -> Option<()> {
         loop {
-            // Eight bytes at a time while none is a quote, a backslash or a control byte.
-            while let Some(w) = self.b.get(self.i..).and_then(<[u8]>::first_chunk::<8>) {
-                if !plain8(u64::from_le_bytes(*w)) {
-                    break;
-                }
-                self.skip(8);
-            }
+            self.plain_run();
             match self.peek() {
                 b'"' => {
                     self.bump();
@@ -266,7 +272,7 @@ impl<'a> Scanner<'a> {
         if self.eat(b'}').is_none() {
             loop {
                 let key = self.key()?;
-                if seen.get(..keys)?.contains(&key) {
+                if seen.get(..keys)?.iter().any(|k| same_key(k, key)) {
                     return None;
                 }
                 *seen.get_mut(keys)? = key;
@@ -274,7 +280,11 @@ impl<'a> Scanner<'a> {
                 self.ws();
                 self.eat(b':')?;
                 self.ws();
-                let child = node.children.iter().find(|(k, _)| k == key).map(|(_, c)| c);
+                let child = node
+                    .children
+                    .iter()
+                    .find(|(k, _)| same_key(k, key))
+                    .map(|(_, c)| c);
                 match child {
                     Some(Child::Leaf(slot)) => {
                         let v = self.raw_value(depth)?;
@@ -373,9 +383,16 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Whether two keys are equal, deciding most unequal pairs on their length and last byte
+/// before comparing the bytes (keys are short: a call to `memcmp` costs more than the test).
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+}
+
 /// True when none of eight bytes is `"`, `\` or below 0x20.
 #[inline]
-fn plain8(x: u64) -> bool {
+pub(crate) fn plain8(x: u64) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;

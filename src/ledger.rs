@@ -9,6 +9,7 @@ use crate::time::Instant;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Where a line stands as of the run's date.
@@ -57,21 +58,22 @@ pub struct RecipientRef {
     pub id: String,
 }
 
-/// Ordered key/value facts behind a line, serialized as a JSON object in this order.
+/// Ordered key/value facts behind a line, serialized as a JSON object in this order. Keys are
+/// mostly fixed words (`band`, `rate`), kept without copying them for every line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facts(pub Vec<(String, String)>);
+pub struct Facts(pub Vec<(Cow<'static, str>, String)>);
 
 impl Facts {
     /// Adds a fact. Keys stay unique, so the JSON object has no repeated key: a second
     /// `bonus` is `bonus 2`, a third `bonus 3`.
-    pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
+    pub fn push(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<String>) {
         let key = key.into();
         let taken = |k: &str| self.0.iter().any(|(have, _)| have == k);
         let key = if taken(&key) {
             (2u32..)
                 .map(|n| format!("{key} {n}"))
                 .find(|k| !taken(k))
-                .unwrap_or(key)
+                .map_or(key, Cow::Owned)
         } else {
             key
         };

@@ -746,7 +746,7 @@ fn every_fact_keeps_its_own_key() {
                 .facts
                 .0
                 .iter()
-                .map(|(k, _)| k.as_str())
+                .map(|(k, _)| k.as_ref())
                 .collect();
             let unique: std::collections::BTreeSet<&&str> = keys.iter().collect();
             assert_eq!(unique.len(), keys.len(), "{}: {keys:?}", line.id);

@@ -123,7 +123,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Candidate> {
             let n = r.len()?;
             let mut v = Vec::with_capacity(n);
             for _ in 0..n {
-                v.push((r.text()?.to_string(), r.text()?.to_string()));
+                v.push((r.text()?.to_string().into(), r.text()?.to_string()));
             }
             Facts(v)
         },

@@ -14,6 +14,7 @@ use crate::records::RecordProblem;
 use crate::time::{local_date, Instant};
 use crate::value::{ordinal, Value};
 use rust_decimal::Decimal;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// A line's place in the ledger: earned time, record id, reward, occurrence, clawback.
@@ -249,12 +250,24 @@ pub(crate) fn build(
         .get(reward.milestone)
         .map(|m| m.name.clone())
         .unwrap_or_default();
-    let mut id = format!(
+    // The id and the sentence are written into strings sized once (a line builds thousands
+    // of them a second: `format!` and `join` would each allocate again).
+    let size = |parts: &[usize]| parts.iter().fold(0usize, |a, b| a.saturating_add(*b));
+    let mut id = String::with_capacity(size(&[
+        program.slug.len(),
+        program.version.len(),
+        reward.name.len(),
+        c.record_id.len(),
+        c.role.len(),
+        16,
+    ]));
+    let _ = write!(
+        id,
         "{}@{}/{}/{}/{}",
         program.slug, program.version, reward.name, c.record_id, c.role
     );
     if c.occurrence > 0 {
-        id.push_str(&format!("/{}", c.occurrence));
+        let _ = write!(id, "/{}", c.occurrence);
     }
     let scale = currency
         .map(|cur| program.rounding.scale_for(cur))
@@ -269,18 +282,34 @@ pub(crate) fn build(
         (_, _, Some(q), Some(u)) => format!("{} {u}", q.normalize()),
         _ => String::new(),
     };
-    let mut text = format!(
+    let steps_len = steps
+        .iter()
+        .fold(0usize, |a, s| a.saturating_add(s.len()).saturating_add(2));
+    let mut text = String::with_capacity(size(&[
+        c.role.len(),
+        c.recipient.len(),
+        worth.len(),
+        reward.name.len(),
+        milestone.len(),
+        steps_len,
+        status_note.len(),
+        64,
+    ]));
+    let _ = write!(
+        text,
         "{} {} earns {worth} ({}) under `{}` for reaching `{milestone}` on {earned_day}",
         c.role,
         c.recipient,
         reward.kind.name(),
         reward.name
     );
-    if !steps.is_empty() {
-        text.push_str(": ");
-        text.push_str(&steps.join("; "));
+    for (i, step) in steps.iter().enumerate() {
+        text.push_str(if i == 0 { ": " } else { "; " });
+        text.push_str(step);
     }
-    text.push_str(&format!(". {status_note}."));
+    text.push_str(". ");
+    text.push_str(&status_note);
+    text.push('.');
     facts.push("status", status_note);
     let line = Line {
         id: id.clone(),

@@ -25,9 +25,11 @@ use super::milestones::milestones;
 pub(crate) enum Outcome {
     /// Passed every test.
     Eligible,
-    /// Failed a test: the reason.
+    /// Failed a test: the reason (written only for the record `--explain` asks about: nothing
+    /// else reads it, and most records of a run fail some test).
     NotEligible(String),
-    /// Rejected by an anti-abuse rule (or later, as a duplicate): the reason.
+    /// Rejected by an anti-abuse rule (or later, as a duplicate): the reason (as for
+    /// `NotEligible`, written out only for the explained record).
     Rejected(String),
 }
 
@@ -134,7 +136,7 @@ pub(crate) fn judge(
         field: Some("created_at".into()),
         message: "the field is missing".into(),
     })?;
-    let id: Arc<str> = Arc::from(rec.id());
+    let id: Arc<str> = rec.id_shared();
     let mut judged = Judged {
         line: rec.line,
         id: id.clone(),
@@ -149,9 +151,10 @@ pub(crate) fn judge(
     let mut cov = opts.coverage.then(super::Coverage::default);
     let tz = program.tz;
     let created_day = local_date(&created_at, tz);
-    let note = |s: String| {
+    // Trace notes are written only for the record being explained.
+    let note = |s: &dyn Fn() -> String| {
         if traced {
-            trace.borrow_mut().push(s);
+            trace.borrow_mut().push(s());
         }
     };
     let (from, to) = program.effective;
@@ -162,7 +165,7 @@ pub(crate) fn judge(
                 .unwrap_or_else(|| "start".into()),
             to.map(|d| d.to_string()).unwrap_or_else(|| "open".into())
         );
-        note(format!("not eligible: {reason}"));
+        note(&|| format!("not eligible: {reason}"));
         judged.outcome = Outcome::NotEligible(reason);
         judged.trace = traced.then(|| trace.take());
         return Ok(judged);
@@ -188,14 +191,18 @@ pub(crate) fn judge(
             );
         }
         if !ok {
-            let reason = format!("{} not eligible: {}", t.name, t.text);
-            note(format!("✗ {reason}"));
+            let reason = if traced {
+                format!("{} not eligible: {}", t.name, t.text)
+            } else {
+                String::new()
+            };
+            note(&|| format!("✗ {reason}"));
             judged.outcome = Outcome::NotEligible(reason);
             judged.trace = traced.then(|| trace.take());
             judged.coverage = cov.map(Box::new);
             return Ok(judged);
         }
-        note(format!("✓ eligible {}: {}", t.name, t.text));
+        note(&|| format!("✓ eligible {}: {}", t.name, t.text));
     }
     for t in &program.rejects {
         let hit = ctx
@@ -209,14 +216,18 @@ pub(crate) fn judge(
             );
         }
         if hit {
-            let reason = format!("rejected by `{}`: {}", t.name, t.text);
-            note(format!("✗ {reason}"));
+            let reason = if traced {
+                format!("rejected by `{}`: {}", t.name, t.text)
+            } else {
+                String::new()
+            };
+            note(&|| format!("✗ {reason}"));
             judged.outcome = Outcome::Rejected(reason);
             judged.trace = traced.then(|| trace.take());
             judged.coverage = cov.map(Box::new);
             return Ok(judged);
         }
-        note(format!("✓ not rejected by `{}`", t.name));
+        note(&|| format!("✓ not rejected by `{}`", t.name));
     }
     if let Some(d) = &program.duplicates {
         judged.dup_key = rec

@@ -100,15 +100,36 @@ fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
     }
 }
 
-/// One event as its keys and raw JSON values.
-pub(super) type RawEvent<'de> = Vec<(Cow<'de, str>, &'de str)>;
+/// One key of an event and its raw JSON value.
+pub(super) type RawPair<'de> = (Cow<'de, str>, &'de str);
 
-/// What one visit collects: raw texts by slot, the currency beside each money slot, events.
+/// Every event's keys and raw JSON values, one event after the other, each ended by a `None`
+/// (one allocation for all the events of a record).
+pub(super) type RawEvents<'de> = Vec<Option<RawPair<'de>>>;
+
+/// One declared field's raw text, and for a money field the raw `currency` beside it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Slot<'de> {
+    pub(super) value: Option<&'de str>,
+    pub(super) currency: Option<&'de str>,
+}
+
+/// What one visit collects: a [`Slot`] per declared field, events.
 pub(super) struct Raw<'de> {
-    pub(super) values: Vec<Option<&'de str>>,
-    pub(super) currencies: Vec<Option<&'de str>>,
-    pub(super) events: Option<Vec<RawEvent<'de>>>,
+    pub(super) slots: Vec<Slot<'de>>,
+    pub(super) events: Option<RawEvents<'de>>,
     pub(super) duplicate_keys: Vec<String>,
+}
+
+impl Raw<'_> {
+    /// Nothing read yet, for `fields` declared fields.
+    pub(super) fn new(fields: usize) -> Self {
+        Raw {
+            slots: vec![Slot::default(); fields],
+            events: None,
+            duplicate_keys: Vec::new(),
+        }
+    }
 }
 
 /// Decodes one line into a record, or every problem that stops it being judged.
@@ -123,12 +144,7 @@ pub(super) fn decode_with(
     text: &str,
     fast: bool,
 ) -> Result<Record, Vec<RecordProblem>> {
-    let fresh = || Raw {
-        values: vec![None; dec.fields.len()],
-        currencies: vec![None; dec.fields.len()],
-        events: None,
-        duplicate_keys: Vec::new(),
-    };
+    let fresh = || Raw::new(dec.fields.len());
     let mut raw = fresh();
     // The fast path answers for well-formed records within the depth limit; anything else is
     // read again by serde_json, which gives the exact messages.
@@ -147,7 +163,7 @@ pub(super) fn decode_with(
         .deserialize(&mut de)
         .and_then(|_| de.end())
     };
-    let raw_id = raw.values.first().copied().flatten();
+    let raw_id = raw.slots.first().and_then(|s| s.value);
     let problem = |field: Option<String>, message: String| RecordProblem {
         line,
         record_id: raw_id.and_then(|r| serde_json::from_str::<String>(r).ok()),
@@ -184,13 +200,9 @@ pub(super) fn decode_with(
     let mut fields = Vec::with_capacity(dec.fields.len());
     for (slot, f) in dec.fields.iter().enumerate() {
         let mut bad = raw.duplicate_keys.contains(&f.dotted);
-        let value = match raw.values.get(slot).copied().flatten() {
-            Some(r) => match convert(
-                r,
-                &f.ty,
-                f.currency,
-                raw.currencies.get(slot).copied().flatten(),
-            ) {
+        let cell = raw.slots.get(slot).copied().unwrap_or_default();
+        let value = match cell.value {
+            Some(r) => match convert(r, &f.ty, f.currency, cell.currency) {
                 Ok(v) => v,
                 Err(m) => {
                     problems.push(problem(Some(f.dotted.clone()), m));
@@ -209,8 +221,10 @@ pub(super) fn decode_with(
         fields.push(value);
     }
     let mut events = Vec::new();
-    for (i, ev) in raw.events.unwrap_or_default().into_iter().enumerate() {
-        match event(dec, &ev) {
+    let flat = raw.events.unwrap_or_default();
+    let count = flat.iter().filter(|p| p.is_none()).count();
+    for (i, ev) in flat.split(Option::is_none).take(count).enumerate() {
+        match event(dec, ev) {
             Ok(Some(e)) => events.push(e),
             Ok(None) => {}
             Err((field, m)) => problems.push(problem(Some(format!("events[{i}]{field}")), m)),
@@ -229,18 +243,19 @@ pub(super) fn decode_with(
 }
 
 /// Converts one event; `Ok(None)` for kinds the program does not read.
-fn event(dec: &Decoder, pairs: &[(Cow<'_, str>, &str)]) -> Result<Option<Event>, (String, String)> {
-    for (i, (key, _)) in pairs.iter().enumerate() {
-        if pairs.iter().take(i).any(|(k, _)| k == key) {
+fn event(dec: &Decoder, ev: &[Option<RawPair<'_>>]) -> Result<Option<Event>, (String, String)> {
+    let pairs = || ev.iter().flatten();
+    for (i, (key, _)) in pairs().enumerate() {
+        if pairs().take(i).any(|(k, _)| k == key) {
             return Err((
                 format!(".{key}"),
                 "the key appears twice in the event".to_string(),
             ));
         }
     }
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| *v);
+    let get = |k: &str| pairs().find(|(key, _)| key == k).map(|(_, v)| *v);
     let kind_raw =
-        get("kind").ok_or((".kind".to_string(), "the event has no `kind`".to_string()))?;
+        get("kind").ok_or_else(|| (".kind".to_string(), "the event has no `kind`".to_string()))?;
     let kind_name: Cow<str> = json_str(kind_raw).map_err(|_| {
         (
             ".kind".to_string(),
@@ -250,10 +265,12 @@ fn event(dec: &Decoder, pairs: &[(Cow<'_, str>, &str)]) -> Result<Option<Event>,
     let Some(kind) = dec.kinds.iter().position(|(k, _)| *k == kind_name) else {
         return Ok(None);
     };
-    let at_raw = get("at").ok_or((
-        ".at".to_string(),
-        format!("the `{kind_name}` event has no `at` time"),
-    ))?;
+    let at_raw = get("at").ok_or_else(|| {
+        (
+            ".at".to_string(),
+            format!("the `{kind_name}` event has no `at` time"),
+        )
+    })?;
     let at_text: Cow<str> = json_str(at_raw).map_err(|_| {
         (
             ".at".to_string(),
@@ -380,7 +397,7 @@ fn convert(
                     let c = sibling.ok_or("the amount has no `currency` beside it")?;
                     let code = json_str(c).map_err(|_| "`currency` must be text".to_string())?;
                     Currency::parse(&code)
-                        .ok_or(format!("`{code}` is not a currency merit knows"))?
+                        .ok_or_else(|| format!("`{code}` is not a currency merit knows"))?
                 }
             };
             let scale = currency.minor_units();

@@ -42,6 +42,14 @@ impl Record {
         }
     }
 
+    /// The record's id, shared (no copy of the text).
+    pub fn id_shared(&self) -> std::sync::Arc<str> {
+        match self.fields.first() {
+            Some(Some(Value::Text(t))) => t.clone(),
+            _ => std::sync::Arc::from(""),
+        }
+    }
+
     /// The record's creation time.
     pub fn created_at(&self) -> Option<Instant> {
         match self.fields.get(crate::program::slot::CREATED_AT) {

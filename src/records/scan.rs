@@ -7,7 +7,7 @@
 //! visitor in [`super::decode`] reads the record from scratch: that path gives the exact
 //! messages for malformed records, so the fast path never needs to.
 
-use super::decode::{Child, Node, Raw, RawEvent};
+use super::decode::{Child, Node, Raw, RawEvents};
 use std::borrow::Cow;
 
 /// The fast path recurses: nesting deeper than this (or than the record's depth limit) is left
@@ -288,7 +288,7 @@ impl<'a> Scanner<'a> {
                 match child {
                     Some(Child::Leaf(slot)) => {
                         let v = self.raw_value(depth)?;
-                        let cell = raw.values.get_mut(*slot)?;
+                        let cell = &mut raw.slots.get_mut(*slot)?.value;
                         if cell.is_some() {
                             return None;
                         }
@@ -322,8 +322,8 @@ impl<'a> Scanner<'a> {
             }
         }
         for slot in money.get(..moneys)? {
-            if let Some(c) = raw.currencies.get_mut(*slot) {
-                *c = currency;
+            if let Some(c) = raw.slots.get_mut(*slot) {
+                c.currency = currency;
             }
         }
         Some(())
@@ -347,8 +347,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The `events` list: each event as its key and raw value pairs.
-    fn events(&mut self, depth: u32) -> Option<Vec<RawEvent<'a>>> {
+    /// The `events` list: each event as its key and raw value pairs, ended by a `None`.
+    fn events(&mut self, depth: u32) -> Option<RawEvents<'a>> {
         self.eat(b'[')?;
         self.ws();
         let mut out = Vec::new();
@@ -361,7 +361,6 @@ impl<'a> Scanner<'a> {
             }
             self.bump();
             self.ws();
-            let mut ev: RawEvent<'a> = Vec::new();
             if self.eat(b'}').is_none() {
                 loop {
                     let key = self.key()?;
@@ -369,13 +368,13 @@ impl<'a> Scanner<'a> {
                     self.eat(b':')?;
                     self.ws();
                     let v = self.raw_value(depth.checked_add(1)?)?;
-                    ev.push((Cow::Borrowed(key), v));
+                    out.push(Some((Cow::Borrowed(key), v)));
                     if self.separator(b'}')? {
                         break;
                     }
                 }
             }
-            out.push(ev);
+            out.push(None);
             if self.separator(b']')? {
                 return Some(out);
             }
@@ -508,12 +507,7 @@ reward r on m to referrer { cash 5 USD }
         crate::gen::generate(7, 300, &mut work).unwrap_or_default();
         let text = String::from_utf8_lossy(&work);
         for l in text.lines() {
-            let mut raw = super::super::decode::Raw {
-                values: vec![None; program.fields.len()],
-                currencies: vec![None; program.fields.len()],
-                events: None,
-                duplicate_keys: Vec::new(),
-            };
+            let mut raw = super::super::decode::Raw::new(program.fields.len());
             assert!(super::scan(dec.root(), l, &mut raw, 64), "{l}");
         }
     }

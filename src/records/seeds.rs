@@ -3,7 +3,7 @@
 //! `IgnoredAny`, no tree is built), and borrow keys and strings when they have no escapes. Used
 //! when the fast scanner ([`super::scan`]) gives up on a line.
 
-use super::decode::{Child, Node, Raw};
+use super::decode::{Child, Node, Raw, RawEvents};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -81,8 +81,8 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
             match child {
                 Some(Child::Leaf(slot)) => {
                     let v: &'de RawValue = map.next_value()?;
-                    if let Some(cell) = self.raw.values.get_mut(*slot) {
-                        *cell = Some(v.get());
+                    if let Some(cell) = self.raw.slots.get_mut(*slot) {
+                        cell.value = Some(v.get());
                     }
                     if self.node.money_sibling {
                         money_slots.push(*slot);
@@ -109,8 +109,8 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
             }
         }
         for slot in money_slots {
-            if let Some(c) = self.raw.currencies.get_mut(slot) {
-                *c = currency;
+            if let Some(c) = self.raw.slots.get_mut(slot) {
+                c.currency = currency;
             }
         }
         Ok(())
@@ -142,25 +142,26 @@ impl<'de, S: DeserializeSeed<'de, Value = ()>> Visitor<'de> for NullableVisitor<
     }
 }
 
-/// The `events` array: each event kept as its key/raw-value pairs.
+/// The `events` array: each event kept as its key/raw-value pairs, ended by a `None`.
 struct EventsSeed;
 
 impl<'de> DeserializeSeed<'de> for EventsSeed {
-    type Value = Vec<Vec<(Cow<'de, str>, &'de str)>>;
+    type Value = RawEvents<'de>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
 impl<'de> Visitor<'de> for EventsSeed {
-    type Value = Vec<Vec<(Cow<'de, str>, &'de str)>>;
+    type Value = RawEvents<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of events")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
         while let Some(ev) = seq.next_element_seed(EventSeed)? {
-            out.push(ev);
+            out.extend(ev.into_iter().map(Some));
+            out.push(None);
         }
         Ok(out)
     }

@@ -82,6 +82,7 @@ pub mod reconcile;
 pub mod records;
 pub mod scenario;
 pub mod source;
+mod stamp;
 pub mod syntax;
 pub mod testing;
 pub mod time;

@@ -7,10 +7,15 @@ use super::judge::*;
 use crate::ledger::Facts;
 use crate::program::*;
 use crate::records::Event;
+use crate::stamp::Rfc3339;
 use crate::time::{add, add_to_date, local_date, payout_day, Instant};
 use crate::value::Value;
 use rust_decimal::Decimal;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+/// The two usual roles, shared by every candidate rather than allocated for each.
+static REFERRER: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("referrer"));
+static REFEREE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("referee"));
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn candidate(
@@ -25,9 +30,10 @@ pub(super) fn candidate(
     mut cov: Option<&mut super::Coverage>,
 ) -> Result<Option<Candidate>, EvalError> {
     let program = ctx.program;
-    let note = |s: String| {
+    // Trace notes are written only for the record being explained.
+    let note = |s: &dyn Fn() -> String| {
         if let Some(t) = ctx.trace {
-            t.borrow_mut().push(s);
+            t.borrow_mut().push(s());
         }
     };
     for t in &reward.only_if {
@@ -40,10 +46,7 @@ pub(super) fn candidate(
             );
         }
         if !ok {
-            note(format!(
-                "✗ reward `{}` not paid: only if {}",
-                reward.name, t.text
-            ));
+            note(&|| format!("✗ reward `{}` not paid: only if {}", reward.name, t.text));
             return Ok(None);
         }
     }
@@ -64,21 +67,20 @@ pub(super) fn candidate(
         }
     };
     let (role, recipient): (Arc<str>, Arc<str>) = match &reward.recipient {
-        Recipient::Referrer => (Arc::from("referrer"), text_field(slot::REFERRER_ID)?),
-        Recipient::Referee => (Arc::from("referee"), text_field(slot::REFEREE_ID)?),
+        Recipient::Referrer => (REFERRER.clone(), text_field(slot::REFERRER_ID)?),
+        Recipient::Referee => (REFEREE.clone(), text_field(slot::REFEREE_ID)?),
         Recipient::Party { slot, role } => (Arc::from(role.as_str()), text_field(*slot)?),
     };
     let referee = text_field(slot::REFEREE_ID)?;
-    let mut facts = Facts::default();
+    let mut facts = Facts(Vec::with_capacity(8));
     let mut steps = Vec::new();
     let milestone = program
         .milestones
         .get(reward.milestone)
-        .map(|m| m.name.clone())
-        .unwrap_or_default();
+        .map_or("", |m| m.name.as_str());
     facts.push(
         "milestone",
-        format!("{milestone} at {}", earned_at.to_rfc3339()),
+        format!("{milestone} at {}", Rfc3339(&earned_at)),
     );
     let mut tier = None;
     let base = match &reward.amount {
@@ -115,10 +117,12 @@ pub(super) fn candidate(
                 }
                 None => {
                     steps.push(format!("{measure_text} {m} is in no band"));
-                    note(format!(
-                        "✗ reward `{}`: {measure_text} {m} is in no band",
-                        reward.name
-                    ));
+                    note(&|| {
+                        format!(
+                            "✗ reward `{}`: {measure_text} {m} is in no band",
+                            reward.name
+                        )
+                    });
                     Base::NoBand
                 }
             }
@@ -202,20 +206,20 @@ pub(super) fn candidate(
             match ev {
                 Some(e) => facts.push(
                     "condition met",
-                    format!("{} at {}", kind_name(f.kind), e.at.to_rfc3339()),
+                    format!("{} at {}", kind_name(f.kind), Rfc3339(&e.at)),
                 ),
                 None if deadline < as_of_end => {
                     fate = Fate::Forfeited(format!(
                         "no `{}` by {}",
                         kind_name(f.kind),
-                        deadline.to_rfc3339()
+                        Rfc3339(&deadline)
                     ))
                 }
                 None => {
                     fate = Fate::Waiting(format!(
                         "forfeits unless `{}` by {}",
                         kind_name(f.kind),
-                        deadline.to_rfc3339()
+                        Rfc3339(&deadline)
                     ))
                 }
             }
@@ -229,7 +233,7 @@ pub(super) fn candidate(
     if let (Some(c), Fate::Normal | Fate::Waiting(_)) = (&reward.clawback, &fate) {
         if let Some((Some(e), _)) = find(c) {
             let day = local_date(&e.at, tz);
-            let why = format!("`{}` at {}", kind_name(c.kind), e.at.to_rfc3339());
+            let why = format!("`{}` at {}", kind_name(c.kind), Rfc3339(&e.at));
             fate = if day < payable_on {
                 Fate::Forfeited(format!("reversed before payout by {why}"))
             } else {

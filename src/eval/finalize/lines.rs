@@ -11,6 +11,7 @@ use crate::ledger::{Explanation, Facts, Line, RecipientRef, Status};
 use crate::money::{negate, round, Money, Rounding};
 use crate::program::*;
 use crate::records::RecordProblem;
+use crate::stamp::Day;
 use crate::time::{local_date, Instant};
 use crate::value::{ordinal, Value};
 use rust_decimal::Decimal;
@@ -248,8 +249,7 @@ pub(crate) fn build(
     let milestone = program
         .milestones
         .get(reward.milestone)
-        .map(|m| m.name.clone())
-        .unwrap_or_default();
+        .map_or("", |m| m.name.as_str());
     // The id and the sentence are written into strings sized once (a line builds thousands
     // of them a second: `format!` and `join` would each allocate again).
     let size = |parts: &[usize]| parts.iter().fold(0usize, |a, b| a.saturating_add(*b));
@@ -297,11 +297,12 @@ pub(crate) fn build(
     ]));
     let _ = write!(
         text,
-        "{} {} earns {worth} ({}) under `{}` for reaching `{milestone}` on {earned_day}",
+        "{} {} earns {worth} ({}) under `{}` for reaching `{milestone}` on {}",
         c.role,
         c.recipient,
         reward.kind.name(),
-        reward.name
+        reward.name,
+        Day(earned_day)
     );
     for (i, step) in steps.iter().enumerate() {
         text.push_str(if i == 0 { ": " } else { "; " });
@@ -320,7 +321,7 @@ pub(crate) fn build(
         },
         rule: reward.name.clone(),
         tier: c.tier.clone(),
-        milestone: milestone.clone(),
+        milestone: milestone.to_string(),
         kind: reward.kind,
         amount: amount.map(|a| (a, scale)),
         currency,
@@ -394,9 +395,10 @@ fn status(opts: &Options, c: &Candidate, capped: bool, tz: chrono_tz::Tz) -> (St
         _ if capped => (Status::Capped, "cut to nothing by a cap".to_string()),
         Fate::Forfeited(why) => (Status::Forfeited, format!("forfeited: {why}")),
         Fate::Waiting(why) => (Status::Pending, format!("pending: {why}")),
-        _ if opts.as_of < c.payable_on => {
-            (Status::Pending, format!("on hold until {}", c.payable_on))
-        }
+        _ if opts.as_of < c.payable_on => (
+            Status::Pending,
+            format!("on hold until {}", Day(c.payable_on)),
+        ),
         _ if !reversed_live && c.expires_on.is_some_and(|e| opts.as_of > e) => {
             let mut note = format!(
                 "expired on {}",
@@ -407,6 +409,9 @@ fn status(opts: &Options, c: &Candidate, capped: bool, tz: chrono_tz::Tz) -> (St
             }
             (Status::Expired, note)
         }
-        _ => (Status::Payable, format!("payable since {}", c.payable_on)),
+        _ => (
+            Status::Payable,
+            format!("payable since {}", Day(c.payable_on)),
+        ),
     }
 }

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::collections::BTreeMap;
 
 /// Where a line stands as of the run's date.
@@ -53,9 +54,9 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct RecipientRef {
     /// `referrer`, `referee`, or a party's role.
-    pub role: String,
+    pub role: Arc<str>,
     /// Their id.
-    pub id: String,
+    pub id: Arc<str>,
 }
 
 /// Ordered key/value facts behind a line, serialized as a JSON object in this order. Keys are
@@ -110,7 +111,7 @@ pub struct Line {
     /// Stable id: program, version, rule, record, recipient, occurrence.
     pub id: String,
     /// The referral record.
-    pub record_id: String,
+    pub record_id: Arc<str>,
     /// Who receives it.
     pub recipient: RecipientRef,
     /// The reward rule.

@@ -429,7 +429,7 @@ fn count_tiers_marginal_retroactive_every_and_at() {
         .lines
         .iter()
         .filter(|x| x.rule == "every_third")
-        .map(|x| x.record_id.as_str())
+        .map(|x| &*x.record_id)
         .collect();
     assert_eq!(every, ["A3", "B3", "A6"]);
     // At the 5th per year: only C1's 5th.
@@ -437,7 +437,7 @@ fn count_tiers_marginal_retroactive_every_and_at() {
         .lines
         .iter()
         .filter(|x| x.rule == "fifth")
-        .map(|x| x.record_id.as_str())
+        .map(|x| &*x.record_id)
         .collect();
     assert_eq!(fifth, ["A5"]);
     assert_eq!(owed(&l, "USD"), "3750.00");
@@ -517,7 +517,7 @@ fn a_clawed_back_credit_does_not_also_expire() {
 #[test]
 fn duplicates_keep_first_and_keep_last() {
     let first = case("duplicates-keep-first");
-    let ids = |l: &Ledger| -> Vec<String> { l.lines.iter().map(|x| x.record_id.clone()).collect() };
+    let ids = |l: &Ledger| -> Vec<String> { l.lines.iter().map(|x| x.record_id.to_string()).collect() };
     assert_eq!(ids(&first), ["SOLO", "T-A", "D1"]);
     let last = case("duplicates-keep-last");
     assert_eq!(ids(&last), ["T-B", "SOLO", "D2"]);
@@ -531,7 +531,7 @@ fn duplicates_keep_first_and_keep_last() {
 #[test]
 fn duplicate_record_ids_are_problems_on_every_line() {
     let l = case("duplicate-record-ids");
-    let ids: Vec<&str> = l.lines.iter().map(|x| x.record_id.as_str()).collect();
+    let ids: Vec<&str> = l.lines.iter().map(|x| &*x.record_id).collect();
     assert_eq!(ids, ["UNIQUE"]);
     let dup: Vec<(u64, &str)> = l
         .problems
@@ -666,7 +666,7 @@ fn seats_country_table_exclusions_and_business_days() {
     // S4 refers themself, S5's referee is on the exclusion list, S6 is tagged `test`.
     for id in ["S4", "S5", "S6"] {
         assert!(
-            l.lines.iter().all(|x| x.record_id != id),
+            l.lines.iter().all(|x| *x.record_id != *id),
             "{id} earned a line"
         );
     }
@@ -702,7 +702,7 @@ fn a_deadline_in_the_spring_forward_gap_moves_to_the_first_valid_instant() {
     // 02:30 on 2025-03-09 does not exist in New York: the deadline is 03:00 EDT, inclusive.
     assert_eq!(at(&l, "G1/referrer"), "100.00 USD | payable");
     assert!(
-        l.lines.iter().all(|x| x.record_id != "G2"),
+        l.lines.iter().all(|x| &*x.record_id != "G2"),
         "one second late"
     );
     assert_eq!(l.summary.lapsed, 1);
@@ -715,7 +715,7 @@ fn a_milestone_bonus_may_fall_after_the_effective_dates() {
     // eligible (the effective dates bound creation).
     assert_eq!(at(&l, "S1/referrer"), "200.00 USD | payable");
     assert_eq!(at(&l, "S2/referrer"), "100.00 USD | payable");
-    assert!(l.lines.iter().all(|x| x.record_id != "S3"));
+    assert!(l.lines.iter().all(|x| &*x.record_id != "S3"));
     assert_eq!(l.summary.not_eligible, 1);
 }
 
@@ -759,7 +759,7 @@ fn a_record_found_to_be_a_problem_late_earns_nothing_and_uses_nothing() {
     let l = case("problem-record-earns-nothing");
     // A's deal is in EUR, its cap in USD: a problem, so neither A line is paid, and A uses
     // none of K1's cap nor of the budget.
-    assert!(l.lines.iter().all(|x| x.record_id != "A"), "{:?}", l.lines);
+    assert!(l.lines.iter().all(|x| &*x.record_id != "A"), "{:?}", l.lines);
     assert_eq!(l.problems.len(), 1, "{:?}", l.problems);
     assert_eq!(l.problems[0].record_id.as_deref(), Some("A"));
     assert!(l.problems[0]
@@ -792,7 +792,7 @@ fn each_milestone_rolling_count_effective_dates_and_as_of() {
     assert!(!l
         .lines
         .iter()
-        .any(|x| x.record_id == "E2" || x.record_id == "E4"));
+        .any(|x| &*x.record_id == "E2" || &*x.record_id == "E4"));
     assert_eq!(l.summary.not_eligible, 2);
     // E3: the payment at 23:59:59 on the as-of day counts; the one at 00:00 the next day does not.
     assert_eq!(at(&l, "share/E3/referrer/1"), "10.00 USD | payable");

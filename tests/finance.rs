@@ -157,7 +157,7 @@ fn overrides_keep_their_type() {
     // A stricter threshold drops UMBRELLA (health 75).
     let strict = apply(&v1, &[set("min_health", "80")]).expect("a number");
     let l = run(&strict, "2025-06-30");
-    assert!(l.lines.iter().all(|x| x.recipient.id != "UMBRELLA"));
+    assert!(l.lines.iter().all(|x| &*x.recipient.id != "UMBRELLA"));
 
     // The original program is untouched.
     assert_eq!(v1.params[i].value, Value::Percent(d("2")));

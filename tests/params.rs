@@ -58,7 +58,7 @@ fn money_of(l: &Line) -> String {
 fn line<'a>(l: &'a Ledger, record: &str, rule: &str) -> Vec<&'a Line> {
     l.lines
         .iter()
-        .filter(|x| x.record_id == record && x.rule == rule)
+        .filter(|x| *x.record_id == *record && x.rule == rule)
         .collect()
 }
 

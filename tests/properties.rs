@@ -328,7 +328,7 @@ fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
     {
         let d = l.earned_at.with_timezone(&tz).date_naive();
         *per_quarter
-            .entry((l.recipient.id.clone(), d.year(), d.month0() / 3))
+            .entry((l.recipient.id.to_string(), d.year(), d.month0() / 3))
             .or_default() += amount(l);
     }
     for (k, total) in &per_quarter {
@@ -343,7 +343,7 @@ fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
     {
         let d = l.earned_at.with_timezone(&tz).date_naive();
         *per_year
-            .entry((l.recipient.id.clone(), d.year()))
+            .entry((l.recipient.id.to_string(), d.year()))
             .or_default() += 1;
     }
     for (k, n) in &per_year {

@@ -398,7 +398,7 @@ pub fn explain(args: ExplainArgs) -> i32 {
     let lines: Vec<_> = ledger
         .lines
         .iter()
-        .filter(|l| l.record_id == args.id)
+        .filter(|l| *l.record_id == *args.id)
         .collect();
     if lines.is_empty() {
         println!("  earned nothing");

@@ -149,7 +149,7 @@ pub fn money_diff(old: &Ledger, new: &Ledger) -> Result<MoneyDiff, EvalError> {
             Some(o) if same_line(o, l) => unchanged = unchanged.saturating_add(1),
             o => lines.push(LineChange {
                 key: key.to_string(),
-                record_id: l.record_id.clone(),
+                record_id: l.record_id.to_string(),
                 old: o.map(|x| (*x).clone()),
                 new: Some(l.clone()),
             }),
@@ -160,7 +160,7 @@ pub fn money_diff(old: &Ledger, new: &Ledger) -> Result<MoneyDiff, EvalError> {
         if !news.contains_key(key) {
             lines.push(LineChange {
                 key: key.to_string(),
-                record_id: l.record_id.clone(),
+                record_id: l.record_id.to_string(),
                 old: Some(l.clone()),
                 new: None,
             });

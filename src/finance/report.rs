@@ -251,7 +251,7 @@ pub fn report(
     });
     let rewarded = lines
         .iter()
-        .map(|l| l.record_id.as_str())
+        .map(|l| &*l.record_id)
         .collect::<BTreeSet<_>>()
         .len() as u64;
     Ok(Report {
@@ -273,7 +273,7 @@ pub fn report(
 fn leaders(lines: &[Line], top: usize) -> Result<Vec<Leader>, EvalError> {
     type Acc<'a> = (Decimal, u32, BTreeSet<&'a str>);
     let mut by: BTreeMap<(Currency, &str), Acc> = BTreeMap::new();
-    for l in lines.iter().filter(|l| l.recipient.role == "referrer") {
+    for l in lines.iter().filter(|l| &*l.recipient.role == "referrer") {
         let (Some((a, s)), Some(c)) = (l.amount, l.currency) else {
             continue;
         };

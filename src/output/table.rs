@@ -24,7 +24,7 @@ pub fn render(ledger: &Ledger) -> String {
             _ => String::new(),
         };
         rows.push([
-            l.record_id.clone(),
+            l.record_id.to_string(),
             format!("{}:{}", l.recipient.role, l.recipient.id),
             l.rule.clone(),
             l.tier.clone().unwrap_or_else(|| "-".into()),

@@ -358,10 +358,10 @@ fn read_line(o: &Map<String, Json>, n: usize) -> Result<Line, ReconcileError> {
     };
     Ok(Line {
         id,
-        record_id,
+        record_id: record_id.into(),
         recipient: RecipientRef {
-            role: role.to_string(),
-            id: rid.to_string(),
+            role: role.into(),
+            id: rid.into(),
         },
         rule,
         tier,

@@ -191,9 +191,9 @@ fn show(line: &Line, field: Field) -> String {
     let opt = |v: Option<String>| v.unwrap_or_else(|| "(none)".to_string());
     match field {
         Field::Id => line.id.clone(),
-        Field::RecordId => line.record_id.clone(),
-        Field::RecipientRole => line.recipient.role.clone(),
-        Field::RecipientId => line.recipient.id.clone(),
+        Field::RecordId => line.record_id.to_string(),
+        Field::RecipientRole => line.recipient.role.to_string(),
+        Field::RecipientId => line.recipient.id.to_string(),
         Field::Rule => line.rule.clone(),
         Field::Tier => opt(line.tier.clone()),
         Field::Milestone => line.milestone.clone(),

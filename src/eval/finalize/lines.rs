@@ -314,10 +314,10 @@ pub(crate) fn build(
     facts.push("status", status_note);
     let line = Line {
         id: id.clone(),
-        record_id: c.record_id.to_string(),
+        record_id: c.record_id.clone(),
         recipient: RecipientRef {
-            role: c.role.to_string(),
-            id: c.recipient.to_string(),
+            role: c.role.clone(),
+            id: c.recipient.clone(),
         },
         rule: reward.name.clone(),
         tier: c.tier.clone(),

@@ -216,7 +216,7 @@ pub(crate) fn finalize(
     crate::records::limit_problems(&mut problems, opts.limits.max_record_problems);
     summary.rewarded = lines
         .iter()
-        .map(|l| l.record_id.as_str())
+        .map(|l| &*l.record_id)
         .collect::<std::collections::HashSet<_>>()
         .len() as u64;
     summary.problems = problems
@@ -284,7 +284,7 @@ fn minimum_payout(
         {
             if let Some((a, _)) = l.amount {
                 let b = balance
-                    .entry((l.recipient.role.clone(), l.recipient.id.clone()))
+                    .entry((l.recipient.role.to_string(), l.recipient.id.to_string()))
                     .or_default();
                 *b = b.checked_add(a).ok_or_else(|| {
                     super::EvalError::new(
@@ -303,7 +303,7 @@ fn minimum_payout(
             continue;
         }
         let b = balance
-            .get(&(l.recipient.role.clone(), l.recipient.id.clone()))
+            .get(&(l.recipient.role.to_string(), l.recipient.id.to_string()))
             .copied()
             .unwrap_or_default();
         if b < min.amount {

@@ -22,6 +22,9 @@ use super::seeds::ObjectSeed;
 #[derive(Debug, Clone, Default)]
 pub(super) struct Node {
     pub(super) children: Vec<(String, Child)>,
+    /// Each child key's [`super::scan::fingerprint`], in the same order (the fast path
+    /// compares these first).
+    pub(super) fingerprints: Vec<u64>,
     /// Some child is a money field that reads its currency from this object.
     pub(super) money_sibling: bool,
 }
@@ -57,7 +60,7 @@ impl Decoder {
         for (slot, f) in program.fields.iter().enumerate() {
             insert(&mut root, &f.path, slot, f);
         }
-        root.children.push(("events".to_string(), Child::Events));
+        root.push("events".to_string(), Child::Events);
         Decoder {
             root,
             fields: program.fields.clone(),
@@ -79,6 +82,14 @@ impl Decoder {
     }
 }
 
+impl Node {
+    fn push(&mut self, key: String, child: Child) {
+        self.fingerprints
+            .push(super::scan::fingerprint(key.as_bytes()));
+        self.children.push((key, child));
+    }
+}
+
 fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
     match path {
         [] => {}
@@ -86,12 +97,11 @@ fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
             if matches!(f.ty, Type::Money(_)) && f.currency == CurrencySource::Sibling {
                 node.money_sibling = true;
             }
-            node.children.push((last.clone(), Child::Leaf(slot)));
+            node.push(last.clone(), Child::Leaf(slot));
         }
         [first, rest @ ..] => {
             if !node.children.iter().any(|(k, _)| k == first) {
-                node.children
-                    .push((first.clone(), Child::Node(Node::default())));
+                node.push(first.clone(), Child::Node(Node::default()));
             }
             if let Some((_, Child::Node(n))) = node.children.iter_mut().find(|(k, _)| k == first) {
                 insert(n, rest, slot, f);

@@ -267,24 +267,27 @@ impl<'a> Scanner<'a> {
         let mut moneys = 0usize;
         // Keys seen in this object: a key given twice (or more keys than this holds) is left
         // to the serde_json path, which reports the repeated key.
-        let mut seen: [&str; SEEN_KEYS] = [""; SEEN_KEYS];
+        // Keys are compared by fingerprint first, the text only when those agree.
+        let mut seen: [(u64, &str); SEEN_KEYS] = [(0, ""); SEEN_KEYS];
         let mut keys = 0usize;
         if self.eat(b'}').is_none() {
             loop {
                 let key = self.key()?;
-                if seen.get(..keys)?.iter().any(|k| same_key(k, key)) {
+                let fp = fingerprint(key.as_bytes());
+                if seen.get(..keys)?.iter().any(|(f, k)| *f == fp && *k == key) {
                     return None;
                 }
-                *seen.get_mut(keys)? = key;
+                *seen.get_mut(keys)? = (fp, key);
                 keys = keys.checked_add(1)?;
                 self.ws();
                 self.eat(b':')?;
                 self.ws();
                 let child = node
-                    .children
+                    .fingerprints
                     .iter()
-                    .find(|(k, _)| same_key(k, key))
-                    .map(|(_, c)| c);
+                    .zip(&node.children)
+                    .find(|(f, (k, _))| **f == fp && k == key)
+                    .map(|(_, (_, c))| c);
                 match child {
                     Some(Child::Leaf(slot)) => {
                         let v = self.raw_value(depth)?;
@@ -382,11 +385,17 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Whether two keys are equal, deciding most unequal pairs on their length and last byte
-/// before comparing the bytes (keys are short: a call to `memcmp` costs more than the test).
+/// A key's length (its low byte) and first seven bytes as one number: equal keys have equal
+/// fingerprints, and keys that differ in length or in their first seven bytes have different
+/// ones, so most unequal keys are told apart without comparing their text.
 #[inline]
-fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+pub(super) fn fingerprint(key: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    for (d, s) in w.iter_mut().zip(key.iter().take(7)) {
+        *d = *s;
+    }
+    let [a, b, c, d, e, f, g, _] = w;
+    u64::from_le_bytes([a, b, c, d, e, f, g, key.len() as u8])
 }
 
 /// True when none of eight bytes is `"`, `\` or below 0x20.

@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
-use std::sync::Arc;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Where a line stands as of the run's date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -517,7 +517,8 @@ fn a_clawed_back_credit_does_not_also_expire() {
 #[test]
 fn duplicates_keep_first_and_keep_last() {
     let first = case("duplicates-keep-first");
-    let ids = |l: &Ledger| -> Vec<String> { l.lines.iter().map(|x| x.record_id.to_string()).collect() };
+    let ids =
+        |l: &Ledger| -> Vec<String> { l.lines.iter().map(|x| x.record_id.to_string()).collect() };
     assert_eq!(ids(&first), ["SOLO", "T-A", "D1"]);
     let last = case("duplicates-keep-last");
     assert_eq!(ids(&last), ["T-B", "SOLO", "D2"]);
@@ -759,7 +760,11 @@ fn a_record_found_to_be_a_problem_late_earns_nothing_and_uses_nothing() {
     let l = case("problem-record-earns-nothing");
     // A's deal is in EUR, its cap in USD: a problem, so neither A line is paid, and A uses
     // none of K1's cap nor of the budget.
-    assert!(l.lines.iter().all(|x| &*x.record_id != "A"), "{:?}", l.lines);
+    assert!(
+        l.lines.iter().all(|x| &*x.record_id != "A"),
+        "{:?}",
+        l.lines
+    );
     assert_eq!(l.problems.len(), 1, "{:?}", l.problems);
     assert_eq!(l.problems[0].record_id.as_deref(), Some("A"));
     assert!(l.problems[0]

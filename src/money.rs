@@ -8,8 +8,13 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 
 /// A three-letter ISO 4217 currency code that merit knows the minor unit of.
+/// It carries its minor units (a function of the code, so equality and order are the code's),
+/// which every amount read and every line written asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Currency([u8; 3]);
+pub struct Currency {
+    code: [u8; 3],
+    units: u8,
+}
 
 /// ISO 4217 codes and their minor units (digits after the decimal point).
 const CURRENCIES: &[(&str, u32)] = &[
@@ -86,22 +91,29 @@ fn find(code: [u8; 3]) -> Option<&'static (&'static str, u32)> {
 
 impl Currency {
     /// US dollars.
-    pub const USD: Currency = Currency(*b"USD");
+    pub const USD: Currency = Currency {
+        code: *b"USD",
+        units: 2,
+    };
 
     /// The currency for a code, if merit knows it.
     pub fn parse(code: &str) -> Option<Currency> {
         let code = <[u8; 3]>::try_from(code.as_bytes()).ok()?;
-        find(code).map(|_| Currency(code))
+        let (_, units) = find(code)?;
+        Some(Currency {
+            code,
+            units: u8::try_from(*units).ok()?,
+        })
     }
 
     /// The code: `USD`.
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("???")
+        std::str::from_utf8(&self.code).unwrap_or("???")
     }
 
     /// Digits after the decimal point: 2 for USD, 0 for JPY, 3 for KWD.
     pub fn minor_units(self) -> u32 {
-        find(self.0).map_or(2, |(_, m)| *m)
+        u32::from(self.units)
     }
 
     /// All known codes, for hints.
@@ -265,7 +277,7 @@ mod tests {
 
     #[test]
     fn rounding_modes_differ_on_ties() {
-        let usd = Currency::parse("USD").unwrap_or(Currency(*b"USD"));
+        let usd = Currency::USD;
         let r = |m| Rounding {
             mode: m,
             scale: None,
@@ -294,7 +306,7 @@ mod tests {
 
     #[test]
     fn jpy_has_no_minor_unit() {
-        let jpy = Currency::parse("JPY").unwrap_or(Currency(*b"JPY"));
+        let jpy = Currency::parse("JPY").unwrap_or_else(|| panic!("JPY"));
         let r = Rounding::default();
         assert_eq!(round(d("1234.5"), jpy, &r).to_string(), "1234");
         assert_eq!(round(d("1235.5"), jpy, &r).to_string(), "1236");

@@ -208,9 +208,9 @@ mod tests {
     use super::*;
     use std::io::{Seek, SeekFrom};
 
-    #[test]
-    fn entries_read_back_as_written_across_blocks() {
-        let path = std::env::temp_dir().join(format!("merit-runs-test-{}", std::process::id()));
+    /// An empty temporary file, already unlinked.
+    fn scratch(name: &str) -> File {
+        let path = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -219,6 +219,12 @@ mod tests {
             .open(&path)
             .unwrap_or_else(|e| panic!("{e}"));
         let _ = std::fs::remove_file(&path);
+        file
+    }
+
+    #[test]
+    fn entries_read_back_as_written_across_blocks() {
+        let file = scratch("merit-runs-test");
         // Small entries, an empty one, and one bigger than a block.
         let big = vec![b'x'; BLOCK * 2 + 3];
         let mut entries: Vec<(Vec<u8>, Vec<u8>)> = (0..5000u32)
@@ -255,15 +261,7 @@ mod tests {
 
     #[test]
     fn a_damaged_run_is_an_error_not_a_panic() {
-        let path = std::env::temp_dir().join(format!("merit-runs-bad-{}", std::process::id()));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let _ = std::fs::remove_file(&path);
+        let file = scratch("merit-runs-bad");
         // A block that claims more bytes than it holds, then garbage.
         (&file)
             .write_all(&[16, 0, 0, 0, 4, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF])

@@ -151,7 +151,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Candidate> {
     r.b.is_empty().then_some(c)
 }
 
-fn u64v(mut n: u64, out: &mut Vec<u8>) {
+/// Appends a varint: seven bits a byte, low bits first, the last byte's high bit clear.
+/// Shared with the sort runs ([`super::runs`]).
+pub(super) fn u64v(mut n: u64, out: &mut Vec<u8>) {
     loop {
         let byte = (n & 0x7F) as u8;
         n >>= 7;
@@ -161,6 +163,20 @@ fn u64v(mut n: u64, out: &mut Vec<u8>) {
         }
         out.push(byte | 0x80);
     }
+}
+
+/// Reads a varint written by [`u64v`] from the front of `b`, moving past it.
+pub(super) fn read_u64v(b: &mut &[u8]) -> Option<u64> {
+    let mut n = 0u64;
+    for shift in (0..=63).step_by(7) {
+        let (&byte, rest) = b.split_first()?;
+        *b = rest;
+        n |= u64::from(byte & 0x7F).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(n);
+        }
+    }
+    None
 }
 
 fn i64v(n: i64, out: &mut Vec<u8>) {
@@ -273,15 +289,7 @@ impl<'a> Reader<'a> {
     }
 
     fn u64v(&mut self) -> Option<u64> {
-        let mut n = 0u64;
-        for shift in (0..=63).step_by(7) {
-            let b = self.byte()?;
-            n |= u64::from(b & 0x7F).checked_shl(shift)?;
-            if b & 0x80 == 0 {
-                return Some(n);
-            }
-        }
-        None
+        read_u64v(&mut self.b)
     }
 
     fn len(&mut self) -> Option<usize> {

@@ -9,6 +9,7 @@
 //! A block on disk: its uncompressed length and its compressed length (four bytes each,
 //! little-endian), then the compressed bytes. Anything else is a file changed under us.
 
+use super::codec::{read_u64v, u64v};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 
@@ -25,33 +26,6 @@ pub(super) fn corrupt() -> std::io::Error {
         std::io::ErrorKind::InvalidData,
         "a temporary sort file was changed while merit was using it",
     )
-}
-
-fn push_varint(buf: &mut Vec<u8>, mut n: u64) {
-    // Seven bits a byte, low bits first; the last byte has its high bit clear.
-    loop {
-        let byte = (n & 0x7F) as u8;
-        n >>= 7;
-        if n == 0 {
-            buf.push(byte);
-            return;
-        }
-        buf.push(byte | 0x80);
-    }
-}
-
-/// Reads a varint at `*pos` in `buf`, moving past it.
-fn take_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
-    let mut n = 0u64;
-    for shift in (0..=63).step_by(7) {
-        let b = *buf.get(*pos)?;
-        *pos = pos.checked_add(1)?;
-        n |= u64::from(b & 0x7F) << shift;
-        if b & 0x80 == 0 {
-            return Some(n);
-        }
-    }
-    None
 }
 
 /// Writes one run: entries in the order given, which is the sorted order.
@@ -71,8 +45,8 @@ impl<'a> RunWriter<'a> {
     }
 
     pub(super) fn entry(&mut self, key: &[u8], payload: &[u8]) -> std::io::Result<()> {
-        push_varint(&mut self.block, key.len() as u64);
-        push_varint(&mut self.block, payload.len() as u64);
+        u64v(key.len() as u64, &mut self.block);
+        u64v(payload.len() as u64, &mut self.block);
         self.block.extend_from_slice(key);
         self.block.extend_from_slice(payload);
         if self.block.len() >= BLOCK {
@@ -186,10 +160,11 @@ impl<'a> RunReader<'a> {
             self.live = false;
             return Ok(());
         }
-        let mut pos = self.pos;
         let entry = (|| {
-            let klen = usize::try_from(take_varint(&self.block, &mut pos)?).ok()?;
-            let plen = usize::try_from(take_varint(&self.block, &mut pos)?).ok()?;
+            let mut rest = self.block.get(self.pos..)?;
+            let klen = usize::try_from(read_u64v(&mut rest)?).ok()?;
+            let plen = usize::try_from(read_u64v(&mut rest)?).ok()?;
+            let pos = self.block.len().checked_sub(rest.len())?;
             let kend = pos.checked_add(klen)?;
             let end = kend.checked_add(plen)?;
             (end <= self.block.len()).then_some(((pos, kend), (kend, end)))

@@ -343,7 +343,7 @@ fn run_streamed(
             eprintln!("error: cannot write {}: {e}", path.display());
         }),
         None => {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
             streamed.write(&mut out).map(|_| ()).map_err(|_| ())
         }
     };

@@ -281,7 +281,7 @@ impl Sorter {
     pub(crate) fn finish(mut self) -> std::io::Result<Sorted> {
         self.mem.sort()?;
         Ok(Sorted {
-            mem: self.mem,
+            mems: vec![self.mem],
             runs: self.runs,
         })
     }
@@ -289,11 +289,25 @@ impl Sorter {
 
 /// All entries, sorted; can be read more than once.
 pub(crate) struct Sorted {
-    mem: Mem,
+    /// What was left in memory, one part per sorter joined.
+    mems: Vec<Mem>,
     runs: Vec<Run>,
 }
 
 impl Sorted {
+    /// The entries of several sorters as one (each worker thread sorts its own).
+    pub(crate) fn join(parts: impl IntoIterator<Item = Sorted>) -> Sorted {
+        let mut all = Sorted {
+            mems: Vec::new(),
+            runs: Vec::new(),
+        };
+        for p in parts {
+            all.mems.extend(p.mems);
+            all.runs.extend(p.runs);
+        }
+        all
+    }
+
     /// Reads the entries in key order (equal keys: those in memory first, then by run).
     pub(crate) fn merge(&mut self) -> std::io::Result<Merge<'_>> {
         let mut runs = Vec::with_capacity(self.runs.len());
@@ -304,60 +318,118 @@ impl Sorted {
             runs.push(r);
         }
         Ok(Merge {
-            mem: &self.mem,
-            rest: &self.mem.order,
+            mems: self.mems.iter().map(|m| (m, m.order.as_slice())).collect(),
             runs,
-            last: None,
+            heap: Vec::new(),
+            started: false,
         })
     }
 }
 
-/// A merged reading of a [`Sorted`].
+/// Where a merged entry comes from: a part in memory, or a run on disk. The order of sources
+/// breaks ties between equal keys (memory first, then runs in the order written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Mem(usize),
+    Run(usize),
+}
+
+/// A merged reading of a [`Sorted`]: a binary heap of the sources by their current entry, so
+/// each entry costs a few comparisons however many runs there are.
 pub(crate) struct Merge<'a> {
-    mem: &'a Mem,
-    /// The entries in memory not read yet.
-    rest: &'a [Ref],
+    /// Each part in memory and its entries not read yet.
+    mems: Vec<(&'a Mem, &'a [Ref])>,
     runs: Vec<RunReader<'a>>,
-    /// The source of the entry returned last (advanced on the next call): `None` for memory.
-    last: Option<Option<usize>>,
+    /// Sources that still have entries, the smallest first; built on the first call.
+    heap: Vec<Source>,
+    started: bool,
 }
 
 impl Merge<'_> {
-    /// The next entry: key and payload.
-    pub(crate) fn next(&mut self) -> std::io::Result<Option<(&[u8], &[u8])>> {
-        match self.last.take() {
-            Some(None) => self.rest = self.rest.split_first().map_or(&[], |(_, r)| r),
-            Some(Some(i)) => {
-                if let Some(r) = self.runs.get_mut(i) {
-                    r.advance()?;
+    /// A source's current entry: key prefix, key and payload; `None` once it is read.
+    fn head(&self, s: Source) -> Option<(u64, &[u8], &[u8])> {
+        match s {
+            Source::Mem(i) => {
+                let (mem, rest) = self.mems.get(i)?;
+                let e = rest.first()?;
+                let (k, p) = mem.get(e);
+                Some((e.prefix, k, p))
+            }
+            Source::Run(i) => {
+                let r = self.runs.get(i)?;
+                r.live.then(|| (r.prefix, r.key(), r.payload()))
+            }
+        }
+    }
+
+    /// Whether source `a`'s entry comes before source `b`'s.
+    fn before(&self, a: Source, b: Source) -> bool {
+        match (self.head(a), self.head(b)) {
+            (Some((pa, ka, _)), Some((pb, kb, _))) => (pa, ka, a) < (pb, kb, b),
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+
+    fn sift_down(&mut self, mut at: usize) {
+        loop {
+            let (l, r) = (
+                at.saturating_mul(2).saturating_add(1),
+                at.saturating_mul(2).saturating_add(2),
+            );
+            let mut least = at;
+            for child in [l, r] {
+                if let (Some(&c), Some(&m)) = (self.heap.get(child), self.heap.get(least)) {
+                    if self.before(c, m) {
+                        least = child;
+                    }
                 }
             }
-            None => {}
+            if least == at {
+                return;
+            }
+            self.heap.swap(at, least);
+            at = least;
         }
-        let mut best: Option<(Option<usize>, u64, &[u8])> = self
-            .rest
+    }
+
+    /// The next entry: key and payload.
+    pub(crate) fn next(&mut self) -> std::io::Result<Option<(&[u8], &[u8])>> {
+        if !self.started {
+            self.started = true;
+            let mut all: Vec<Source> = (0..self.mems.len()).map(Source::Mem).collect();
+            all.extend((0..self.runs.len()).map(Source::Run));
+            self.heap = all
+                .into_iter()
+                .filter(|s| self.head(*s).is_some())
+                .collect();
+            for at in (0..self.heap.len() / 2).rev() {
+                self.sift_down(at);
+            }
+        } else if let Some(&top) = self.heap.first() {
+            // Past the entry returned last.
+            match top {
+                Source::Mem(i) => {
+                    if let Some((_, rest)) = self.mems.get_mut(i) {
+                        *rest = rest.split_first().map_or(&[], |(_, r)| r);
+                    }
+                }
+                Source::Run(i) => {
+                    if let Some(r) = self.runs.get_mut(i) {
+                        r.advance()?;
+                    }
+                }
+            }
+            if self.head(top).is_none() {
+                self.heap.swap_remove(0);
+            }
+            self.sift_down(0);
+        }
+        Ok(self
+            .heap
             .first()
-            .map(|e| (None, e.prefix, self.mem.get(e).0));
-        for (i, r) in self.runs.iter().enumerate() {
-            if !r.live {
-                continue;
-            }
-            let better = match &best {
-                None => true,
-                Some((_, p, k)) => (r.prefix, r.key()) < (*p, *k),
-            };
-            if better {
-                best = Some((Some(i), r.prefix, r.key()));
-            }
-        }
-        let Some((source, _, _)) = best else {
-            return Ok(None);
-        };
-        self.last = Some(source);
-        Ok(match source {
-            None => self.rest.first().map(|e| self.mem.get(e)),
-            Some(i) => self.runs.get(i).map(|r| (r.key(), r.payload())),
-        })
+            .and_then(|&s| self.head(s))
+            .map(|(_, k, p)| (k, p)))
     }
 }
 
@@ -419,6 +491,44 @@ mod tests {
                 b.sort();
                 assert_eq!(a, b);
             }
+        }
+    }
+
+    /// Several sorters joined (as each worker sorts its own entries) read as one sort, with
+    /// parts in memory and runs on disk mixed.
+    #[test]
+    fn joined_sorters_merge_as_one() {
+        let entries: Vec<(Vec<u8>, Vec<u8>)> = (0..2000u32)
+            .map(|i| {
+                let k = (i.wrapping_mul(2_654_435_761) % 500).to_be_bytes().to_vec();
+                (k, i.to_be_bytes().to_vec())
+            })
+            .collect();
+        let mut want: Vec<Vec<u8>> = entries.iter().map(|(k, _)| k.clone()).collect();
+        want.sort();
+        for limits in [[1usize, 1, 1], [1 << 30, 1, 2000], [1 << 30; 3]] {
+            let mut parts: Vec<Sorter> = limits
+                .iter()
+                .map(|l| Sorter::new(*l, std::env::temp_dir()))
+                .collect();
+            for (i, (k, p)) in entries.iter().enumerate() {
+                if let Some(s) = parts.get_mut(i % 3) {
+                    s.push(k, p).unwrap_or_else(|e| panic!("{e}"));
+                }
+            }
+            let sorted = parts
+                .into_iter()
+                .map(|s| s.finish().unwrap_or_else(|e| panic!("{e}")));
+            let mut all = Sorted::join(sorted);
+            let mut m = all.merge().unwrap_or_else(|e| panic!("{e}"));
+            let mut got = Vec::new();
+            let mut payloads = std::collections::HashSet::new();
+            while let Some((k, p)) = m.next().unwrap_or_else(|e| panic!("{e}")) {
+                got.push(k.to_vec());
+                payloads.insert(p.to_vec());
+            }
+            assert_eq!(got, want, "limits {limits:?}");
+            assert_eq!(payloads.len(), entries.len(), "limits {limits:?}");
         }
     }
 }

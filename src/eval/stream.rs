@@ -5,13 +5,15 @@
 //! - Each worker decodes and judges its records, and builds and renders the lines of every
 //!   reward that depends on no other record ([`finalize::local`]). Candidates of the other
 //!   rewards (count tiers, `every Nth`, shared caps, budgets) are encoded ([`super::codec`]).
-//! - The main thread only merges: rendered lines, waiting candidates and record ids go into
-//!   three external sorters ([`super::spill`]), which spill sorted runs to temporary files when
-//!   they pass their share of [`Spill::memory`].
+//! - Each worker also sorts what it made: rendered lines, waiting candidates and record ids go
+//!   into its own three external sorters ([`super::spill`]), which spill sorted runs to
+//!   temporary files when they pass the worker's share of [`Spill::memory`]. The main thread
+//!   only counts and gathers problems, then joins the workers' sorted parts.
 //! - At the end: record ids seen twice are found in the sorted ids; the waiting candidates are
 //!   read in ledger order and built with the cross-record state (which grows with recipients
 //!   and periods, not records); the lines are written in ledger order, leaving out those of
-//!   duplicated ids.
+//!   duplicated ids. With more than one thread, a writing thread does the writes while the
+//!   main thread merges.
 //!
 //! Programs with a `duplicates by` rule or a `minimum payout` need every line before any can
 //! be settled; [`streamable`] is false for them and the caller evaluates them in memory.
@@ -76,7 +78,12 @@ pub struct Streamed {
     skip: HashSet<Vec<u8>>,
     problems: Vec<RecordProblem>,
     records: u64,
+    /// Threads the run may use: above one, writing the ledger has a thread of its own.
+    threads: usize,
 }
+
+/// Bytes of ledger gathered before they are handed to the writing thread.
+const WRITE_BATCH: usize = 1 << 20;
 
 impl Streamed {
     /// Records that could not be judged, sorted.
@@ -98,16 +105,75 @@ impl Streamed {
         self.records
     }
 
-    /// Writes the ledger's lines in ledger order; returns how many.
-    pub fn write(mut self, out: &mut dyn Write) -> std::io::Result<u64> {
-        if self.format == LineFormat::Csv {
-            out.write_all(jsonl::CSV_HEADER.as_bytes())?;
+    /// Writes the ledger's lines in ledger order; returns how many. With more than one
+    /// thread, the merge runs here and the writes (the kernel's copying) on a thread of their
+    /// own; the bytes written are the same.
+    pub fn write(mut self, out: &mut (dyn Write + Send)) -> std::io::Result<u64> {
+        if self.threads <= 1 {
+            return self.write_with(|line| out.write_all(line)).and_then(|n| {
+                out.flush()?;
+                Ok(n)
+            });
         }
+        std::thread::scope(|s| {
+            let (to_writer, batches) = mpsc::sync_channel::<Vec<u8>>(4);
+            let (give_back, spare) = mpsc::channel::<Vec<u8>>();
+            let writer = std::thread::Builder::new()
+                .name("merit-writer".into())
+                .spawn_scoped(s, move || -> std::io::Result<()> {
+                    for batch in batches {
+                        out.write_all(&batch)?;
+                        // The merge may have stopped; then the batch is just dropped.
+                        let _ = give_back.send(batch);
+                    }
+                    out.flush()
+                })
+                .map_err(|e| std::io::Error::other(format!("cannot start the writer: {e}")))?;
+            let mut batch = Vec::with_capacity(WRITE_BATCH);
+            let merged = self.write_with(|line| {
+                batch.extend_from_slice(line);
+                if batch.len() >= WRITE_BATCH {
+                    let next = spare
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(WRITE_BATCH));
+                    let full = std::mem::replace(&mut batch, next);
+                    if to_writer.send(full).is_err() {
+                        // The writer stopped on an error, returned below.
+                        return Err(std::io::Error::other("the writing thread stopped"));
+                    }
+                    batch.clear();
+                }
+                Ok(())
+            });
+            let last = match merged {
+                Ok(_) if !batch.is_empty() => to_writer.send(batch).map_err(|_| ()),
+                _ => Ok(()),
+            };
+            drop(to_writer);
+            let wrote = writer
+                .join()
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+            // The writer's error explains a stopped merge best.
+            wrote?;
+            let n = merged?;
+            last.map_err(|()| std::io::Error::other("the writing thread stopped"))?;
+            Ok(n)
+        })
+    }
+
+    /// Hands each line, in ledger order, to `write`; returns how many.
+    fn write_with(
+        &mut self,
+        mut write: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<u64> {
         let mut n = 0u64;
+        if self.format == LineFormat::Csv {
+            write(jsonl::CSV_HEADER.as_bytes())?;
+        }
         let skip = &self.skip;
         let mut write = |key: &[u8], line: &[u8]| -> std::io::Result<()> {
             if skip.is_empty() || !skip.contains(key_id(key)) {
-                out.write_all(line)?;
+                write(line)?;
                 n = n.saturating_add(1);
             }
             Ok(())
@@ -132,7 +198,6 @@ impl Streamed {
                 (None, None) => break,
             }
         }
-        out.flush()?;
         Ok(n)
     }
 }
@@ -167,6 +232,7 @@ pub fn evaluate_lines(
             .collect(),
         format,
     };
+    let threads = opts.threads.max(1);
     let share = spill.memory / 4;
     let mut acc = Acc {
         records: 0,
@@ -174,41 +240,59 @@ pub fn evaluate_lines(
         limits: opts.limits,
         problems: Vec::new(),
         line_problems: Vec::new(),
-        lines: Sorter::new(share.saturating_mul(2), spill.dir.clone()),
-        cands: Sorter::new(share, spill.dir.clone()),
-        ids: Sorter::new(share, spill.dir.clone()),
+        sorted: Vec::with_capacity(threads),
         share,
         dir: spill.dir.clone(),
         left_out: HashSet::new(),
     };
-    let threads = opts.threads.max(1);
+    // Each worker sorts its own entries within its share of the sort memory.
+    let worker_share = share.checked_div(threads).unwrap_or(share);
     if threads == 1 {
+        let mut sorters = Sorters::new(worker_share, &spill.dir);
         let own = read_all(input, opts, |job| {
-            let out = ctx.job(&job);
+            let mut out = ctx.job(&job);
+            sorters.absorb(&mut out)?;
             acc.absorb(out)
         })?;
         acc.reader(own);
+        acc.sorted.push(sorters.finish()?);
     } else {
         let (to_workers, jobs) = mpsc::sync_channel::<Job>(threads);
         let jobs = std::sync::Mutex::new(jobs);
         std::thread::scope(|s| -> std::io::Result<()> {
             let (to_main, results) = mpsc::sync_channel::<Out>(threads);
+            let mut workers = Vec::with_capacity(threads);
             for _ in 0..threads {
                 let (jobs, to_main, ctx) = (&jobs, to_main.clone(), &ctx);
-                std::thread::Builder::new()
+                let dir = &spill.dir;
+                let worker = std::thread::Builder::new()
                     .name("merit-worker".into())
                     .stack_size(super::WORKER_STACK)
-                    .spawn_scoped(s, move || loop {
-                        let job = match jobs.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok(job) = job else { return };
-                        if to_main.send(ctx.job(&job)).is_err() {
-                            return;
+                    .spawn_scoped(s, move || -> std::io::Result<Sorted3> {
+                        let mut sorters = Sorters::new(worker_share, dir);
+                        // After a failure, jobs are still taken (and dropped) so that the
+                        // reader never waits on a full queue; the error is returned at the end.
+                        let mut failed = Ok(());
+                        loop {
+                            let job = match jobs.lock() {
+                                Ok(rx) => rx.recv(),
+                                Err(_) => break,
+                            };
+                            let Ok(job) = job else { break };
+                            if failed.is_err() {
+                                continue;
+                            }
+                            let mut out = ctx.job(&job);
+                            failed = sorters.absorb(&mut out);
+                            if to_main.send(out).is_err() {
+                                break;
+                            }
                         }
+                        failed?;
+                        sorters.finish()
                     })
                     .map_err(|e| std::io::Error::other(format!("cannot start a worker: {e}")))?;
+                workers.push(worker);
             }
             drop(to_main);
             let reader = std::thread::Builder::new()
@@ -231,6 +315,17 @@ pub fn evaluate_lines(
             let read = reader
                 .join()
                 .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+            for w in workers {
+                let sorted = w
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+                if failed.is_ok() {
+                    match sorted {
+                        Ok(sorted) => acc.sorted.push(sorted),
+                        Err(e) => failed = Err(e),
+                    }
+                }
+            }
             failed?;
             acc.reader(read?);
             Ok(())
@@ -419,6 +514,46 @@ impl Ctx<'_> {
     }
 }
 
+/// One worker's three external sorters: rendered lines, waiting candidates, record ids.
+struct Sorters {
+    lines: Sorter,
+    cands: Sorter,
+    ids: Sorter,
+}
+
+/// What [`Sorters`] hold once sorted.
+struct Sorted3 {
+    lines: Sorted,
+    cands: Sorted,
+    ids: Sorted,
+}
+
+impl Sorters {
+    /// Sorters within `share` bytes each for candidates and ids, twice that for lines.
+    fn new(share: usize, dir: &std::path::Path) -> Sorters {
+        Sorters {
+            lines: Sorter::new(share.saturating_mul(2), dir.to_path_buf()),
+            cands: Sorter::new(share, dir.to_path_buf()),
+            ids: Sorter::new(share, dir.to_path_buf()),
+        }
+    }
+
+    /// Takes a job's entries (sorting and spilling to disk here, on the worker).
+    fn absorb(&mut self, out: &mut Out) -> std::io::Result<()> {
+        self.lines.absorb(std::mem::take(&mut out.lines))?;
+        self.cands.absorb(std::mem::take(&mut out.cands))?;
+        self.ids.absorb(std::mem::take(&mut out.ids))
+    }
+
+    fn finish(self) -> std::io::Result<Sorted3> {
+        Ok(Sorted3 {
+            lines: self.lines.finish()?,
+            cands: self.cands.finish()?,
+            ids: self.ids.finish()?,
+        })
+    }
+}
+
 /// Everything gathered so far, on the main thread.
 struct Acc {
     records: u64,
@@ -426,9 +561,8 @@ struct Acc {
     limits: crate::records::RecordLimits,
     problems: Vec<RecordProblem>,
     line_problems: Vec<RecordProblem>,
-    lines: Sorter,
-    cands: Sorter,
-    ids: Sorter,
+    /// Each worker's sorted entries (joined at the end).
+    sorted: Vec<Sorted3>,
     /// Sort memory of the cands sorter, and the spill folder (for the cross-record lines).
     share: usize,
     dir: PathBuf,
@@ -451,14 +585,18 @@ impl Acc {
         super::run_lines_within(self.candidates, &self.limits)?;
         self.problems.extend(out.problems);
         self.line_problems.extend(out.line_problems);
-        self.lines.absorb(out.lines)?;
-        self.cands.absorb(out.cands)?;
-        self.ids.absorb(out.ids)
+        Ok(())
     }
 
     fn finish(mut self, ctx: &Ctx<'_>) -> std::io::Result<Streamed> {
+        let (mut lines, mut cands, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+        for s in std::mem::take(&mut self.sorted) {
+            lines.push(s.lines);
+            cands.push(s.cands);
+            ids.push(s.ids);
+        }
         // 1. Record ids on more than one line: every such record is a problem.
-        let dups = duplicate_ids(self.ids.finish()?, &mut self.problems)?;
+        let dups = duplicate_ids(Sorted::join(ids), &mut self.problems)?;
         let escaped = |id: &str| {
             let mut k = Vec::with_capacity(id.len().saturating_add(2));
             escape_id(id, &mut k);
@@ -482,7 +620,7 @@ impl Acc {
         // memory (`finalize::settle`), the first pass takes every record (so a record with a
         // local problem has its cross-record problems reported too); a record found to be a
         // problem is then left out and the pass made again without it.
-        let mut cands = self.cands.finish()?;
+        let mut cands = Sorted::join(cands);
         let corrupt = || {
             std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -535,11 +673,12 @@ impl Acc {
         crate::records::limit_problems(&mut self.problems, self.limits.max_record_problems);
         Ok(Streamed {
             format: ctx.format,
-            lines: self.lines.finish()?,
+            lines: Sorted::join(lines),
             cross,
             skip,
             problems: self.problems,
             records: self.records,
+            threads: ctx.opts.threads.max(1),
         })
     }
 }

@@ -11,7 +11,7 @@
 
 use super::codec::{read_u64v, u64v};
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Write};
 
 /// Uncompressed bytes gathered before a block is compressed and written (an entry larger than
 /// this is a block of its own).
@@ -86,7 +86,9 @@ impl<'a> RunWriter<'a> {
 
 /// Reads one run back, one entry at a time.
 pub(super) struct RunReader<'a> {
-    r: BufReader<&'a File>,
+    /// Read a whole block at a time, so unbuffered: a merge of many runs holds only their
+    /// blocks.
+    r: &'a File,
     block: Vec<u8>,
     packed: Vec<u8>,
     /// Where the next entry starts in `block`.
@@ -104,7 +106,7 @@ impl<'a> RunReader<'a> {
     /// A reader positioned before the first entry (call [`RunReader::advance`]).
     pub(super) fn new(file: &'a File) -> RunReader<'a> {
         RunReader {
-            r: BufReader::with_capacity(1 << 16, file),
+            r: file,
             block: Vec::new(),
             packed: Vec::new(),
             pos: 0,

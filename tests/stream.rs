@@ -195,3 +195,35 @@ fn a_json_array_streams_like_json_lines() {
         assert!(problems.is_empty(), "{problems:?}");
     }
 }
+
+/// A spill folder that cannot be written is an error on every thread count: the workers
+/// (which sort and spill their own entries) report it, and the run neither hangs nor panics.
+#[test]
+fn a_spill_folder_that_cannot_be_written_is_an_error() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name.ends_with("advocates.rules"))
+        .expect("advocates example");
+    let records: String = std::iter::repeat_n(case.records.as_str(), 40).collect();
+    let dir = std::env::temp_dir().join(format!("merit-no-such-folder-{}", std::process::id()));
+    for threads in [1, 3] {
+        let mut opts = Options::as_of(case.as_of);
+        opts.threads = threads;
+        let spill = Spill {
+            dir: dir.clone(),
+            memory: 1,
+        };
+        let got = evaluate_lines(
+            &case.program,
+            records.as_bytes(),
+            &opts,
+            LineFormat::Jsonl,
+            &spill,
+        );
+        let e = got.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            e.contains("cannot create a temporary file in"),
+            "{threads} thread(s): {e:?}"
+        );
+    }
+}

@@ -82,9 +82,6 @@ pub struct Streamed {
     threads: usize,
 }
 
-/// Bytes of ledger gathered before they are handed to the writing thread.
-const WRITE_BATCH: usize = 1 << 20;
-
 impl Streamed {
     /// Records that could not be judged, sorted.
     pub fn problems(&self) -> &[RecordProblem] {
@@ -107,58 +104,14 @@ impl Streamed {
 
     /// Writes the ledger's lines in ledger order; returns how many. With more than one
     /// thread, the merge runs here and the writes (the kernel's copying) on a thread of their
-    /// own; the bytes written are the same.
+    /// own ([`crate::output::batches`]); the bytes written are the same.
     pub fn write(mut self, out: &mut (dyn Write + Send)) -> std::io::Result<u64> {
         if self.threads <= 1 {
-            return self.write_with(|line| out.write_all(line)).and_then(|n| {
-                out.flush()?;
-                Ok(n)
-            });
+            let n = self.write_with(|line| out.write_all(line))?;
+            out.flush()?;
+            return Ok(n);
         }
-        std::thread::scope(|s| {
-            let (to_writer, batches) = mpsc::sync_channel::<Vec<u8>>(4);
-            let (give_back, spare) = mpsc::channel::<Vec<u8>>();
-            let writer = std::thread::Builder::new()
-                .name("merit-writer".into())
-                .spawn_scoped(s, move || -> std::io::Result<()> {
-                    for batch in batches {
-                        out.write_all(&batch)?;
-                        // The merge may have stopped; then the batch is just dropped.
-                        let _ = give_back.send(batch);
-                    }
-                    out.flush()
-                })
-                .map_err(|e| std::io::Error::other(format!("cannot start the writer: {e}")))?;
-            let mut batch = Vec::with_capacity(WRITE_BATCH);
-            let merged = self.write_with(|line| {
-                batch.extend_from_slice(line);
-                if batch.len() >= WRITE_BATCH {
-                    let next = spare
-                        .try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(WRITE_BATCH));
-                    let full = std::mem::replace(&mut batch, next);
-                    if to_writer.send(full).is_err() {
-                        // The writer stopped on an error, returned below.
-                        return Err(std::io::Error::other("the writing thread stopped"));
-                    }
-                    batch.clear();
-                }
-                Ok(())
-            });
-            let last = match merged {
-                Ok(_) if !batch.is_empty() => to_writer.send(batch).map_err(|_| ()),
-                _ => Ok(()),
-            };
-            drop(to_writer);
-            let wrote = writer
-                .join()
-                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
-            // The writer's error explains a stopped merge best.
-            wrote?;
-            let n = merged?;
-            last.map_err(|()| std::io::Error::other("the writing thread stopped"))?;
-            Ok(n)
-        })
+        crate::output::batches::through_thread(out, |write| self.write_with(write))
     }
 
     /// Hands each line, in ledger order, to `write`; returns how many.

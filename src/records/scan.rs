@@ -94,18 +94,34 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A key without escapes; the opening quote is consumed.
+    /// A key without escapes and its [`fingerprint`]; the opening quote is consumed.
     #[inline]
-    fn key(&mut self) -> Option<&'a str> {
+    fn key(&mut self) -> Option<(&'a str, u64)> {
         self.eat(b'"')?;
         let start = self.i;
+        // Most keys end within the eight bytes after the quote: one load finds the end and
+        // gives the fingerprint.
+        if let Some(w) = self.b.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+            let w = u64::from_le_bytes(*w);
+            let m = special8(w);
+            if m != 0 {
+                let len = (m.trailing_zeros() / 8) as usize;
+                let end = start.saturating_add(len);
+                if self.b.get(end) == Some(&b'"') {
+                    let k = self.t.get(start..end)?;
+                    self.i = end.saturating_add(1);
+                    let mask = (1u64 << len.saturating_mul(8)).wrapping_sub(1);
+                    return Some((k, (w & mask) | ((len as u64) << 56)));
+                }
+            }
+        }
         self.plain_run();
         loop {
             match self.peek() {
                 b'"' => {
                     let k = self.t.get(start..self.i)?;
                     self.bump();
-                    return Some(k);
+                    return Some((k, fingerprint(k.as_bytes())));
                 }
                 b'\\' | 0..=0x1F => return None,
                 _ => self.bump(),
@@ -113,11 +129,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Moves eight bytes at a time while none is a quote, a backslash or a control byte.
+    /// Moves past plain bytes (not a quote, a backslash or a control byte) eight at a time,
+    /// and onto the first special byte when one is among the next eight.
     #[inline]
     fn plain_run(&mut self) {
         while let Some(w) = self.b.get(self.i..).and_then(<[u8]>::first_chunk::<8>) {
-            if !plain8(u64::from_le_bytes(*w)) {
+            let m = special8(u64::from_le_bytes(*w));
+            if m != 0 {
+                self.skip((m.trailing_zeros() / 8) as usize);
                 break;
             }
             self.skip(8);
@@ -265,19 +284,19 @@ impl<'a> Scanner<'a> {
         let mut currency: Option<&'a str> = None;
         let mut money = [0usize; MONEY_SLOTS];
         let mut moneys = 0usize;
-        // Keys seen in this object: a key given twice (or more keys than this holds) is left
-        // to the serde_json path, which reports the repeated key.
-        // Keys are compared by fingerprint first, the text only when those agree.
-        let mut seen: [(u64, &str); SEEN_KEYS] = [(0, ""); SEEN_KEYS];
+        // The fingerprints of the keys seen in this object: a fingerprint seen twice (a key
+        // given twice, or two long keys that share their first seven bytes and length), or
+        // more keys than this holds, is left to the serde_json path, which reports a
+        // repeated key or reads the record.
+        let mut seen = [0u64; SEEN_KEYS];
         let mut keys = 0usize;
         if self.eat(b'}').is_none() {
             loop {
-                let key = self.key()?;
-                let fp = fingerprint(key.as_bytes());
-                if seen.get(..keys)?.iter().any(|(f, k)| *f == fp && *k == key) {
+                let (key, fp) = self.key()?;
+                if seen.get(..keys)?.contains(&fp) {
                     return None;
                 }
-                *seen.get_mut(keys)? = (fp, key);
+                *seen.get_mut(keys)? = fp;
                 keys = keys.checked_add(1)?;
                 self.ws();
                 self.eat(b':')?;
@@ -286,7 +305,7 @@ impl<'a> Scanner<'a> {
                     .fingerprints
                     .iter()
                     .zip(&node.children)
-                    .find(|(f, (k, _))| **f == fp && k == key)
+                    .find(|(f, (k, _))| **f == fp && same_key(k, key))
                     .map(|(_, (_, c))| c);
                 match child {
                     Some(Child::Leaf(slot)) => {
@@ -354,10 +373,11 @@ impl<'a> Scanner<'a> {
     fn events(&mut self, depth: u32) -> Option<RawEvents<'a>> {
         self.eat(b'[')?;
         self.ws();
-        let mut out = Vec::new();
         if self.eat(b']').is_some() {
-            return Some(out);
+            return Some(Vec::new());
         }
+        // Room for a few events of two keys each (and their ends) in one allocation.
+        let mut out = Vec::with_capacity(12);
         loop {
             if self.peek() != b'{' || depth >= self.max {
                 return None;
@@ -366,7 +386,7 @@ impl<'a> Scanner<'a> {
             self.ws();
             if self.eat(b'}').is_none() {
                 loop {
-                    let key = self.key()?;
+                    let (key, _) = self.key()?;
                     self.ws();
                     self.eat(b':')?;
                     self.ws();
@@ -385,9 +405,10 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// A key's length (its low byte) and first seven bytes as one number: equal keys have equal
-/// fingerprints, and keys that differ in length or in their first seven bytes have different
-/// ones, so most unequal keys are told apart without comparing their text.
+/// A key's first seven bytes (zero-padded) and its length (the top byte) as one number: equal
+/// keys have equal fingerprints, and keys that differ in length or in their first seven bytes
+/// have different ones, so most unequal keys are told apart without comparing their text (and
+/// keys of at most seven bytes never need it: see [`same_key`]).
 #[inline]
 pub(super) fn fingerprint(key: &[u8]) -> u64 {
     let mut w = [0u8; 8];
@@ -398,9 +419,18 @@ pub(super) fn fingerprint(key: &[u8]) -> u64 {
     u64::from_le_bytes([a, b, c, d, e, f, g, key.len() as u8])
 }
 
-/// True when none of eight bytes is `"`, `\` or below 0x20.
+/// Whether two keys with equal fingerprints are the same key: keys of up to seven bytes are
+/// wholly in their fingerprint.
 #[inline]
-pub(crate) fn plain8(x: u64) -> bool {
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() <= 7 || a == b
+}
+
+/// The high bit of each of eight bytes (little-endian) that is `"`, `\\` or below 0x20; the
+/// lowest set bit is exact (bits above it may be spurious), so `trailing_zeros() / 8` is the
+/// index of the first such byte.
+#[inline]
+pub(crate) fn special8(x: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
@@ -409,12 +439,18 @@ pub(crate) fn plain8(x: u64) -> bool {
     // Bytes below 0x20: (b - 0x20) borrows into the high bit for b < 0x20 (and b >= 0x80,
     // which the `!x` mask removes).
     let control = x.wrapping_sub(LO * 0x20) & !x & HI;
-    (quote | backslash | control) == 0
+    quote | backslash | control
+}
+
+/// True when none of eight bytes is `"`, `\\` or below 0x20.
+#[inline]
+pub(crate) fn plain8(x: u64) -> bool {
+    special8(x) == 0
 }
 
 #[cfg(test)]
 mod tests {
-    use super::plain8;
+    use super::{fingerprint, plain8};
     use crate::records::decode::{decode_with, Decoder};
 
     const PROGRAM: &str = r#"
@@ -571,6 +607,73 @@ reward r on m to referrer { cash 5 USD }
                 let mut a = *b"abcdefgh";
                 a[pos] = special;
                 assert!(!plain8(w(&a)), "{special} at {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_read_in_one_load_has_its_fingerprint() {
+        let keys = [
+            "",
+            "a",
+            "id",
+            "deal",
+            "stage",
+            "events",
+            "amount7",
+            "referrer",
+            "health_score",
+        ];
+        for key in keys {
+            for tail in ["", ":1}", ": {\"long tail\": true}"] {
+                for lead in ["", "{", "{ \"x\": 1, "] {
+                    let text = format!("{lead}\"{key}\"{tail}");
+                    let mut s = super::Scanner {
+                        b: text.as_bytes(),
+                        t: &text,
+                        i: lead.len(),
+                        max: 64,
+                    };
+                    assert_eq!(
+                        s.key(),
+                        Some((key, fingerprint(key.as_bytes()))),
+                        "{text:?}"
+                    );
+                    assert_eq!(s.i, lead.len() + key.len() + 2, "{text:?}");
+                }
+            }
+        }
+        // A key with an escape, or unclosed, is not the plain case.
+        for text in ["\"a\\\"b\"", "\"ab\\u0041\":1", "\"abc", "\"a\nb\""] {
+            let mut s = super::Scanner {
+                b: text.as_bytes(),
+                t: text,
+                i: 0,
+                max: 64,
+            };
+            assert_eq!(s.key(), None, "{text:?}");
+        }
+        // Keys that share seven bytes and a length differ only in their text.
+        assert_eq!(fingerprint(b"referrer"), fingerprint(b"referrex"));
+        assert_ne!(fingerprint(b"stage"), fingerprint(b"stagf"));
+    }
+
+    #[test]
+    fn special8_finds_the_first_special_byte() {
+        let w = |b: &[u8; 8]| u64::from_le_bytes(*b);
+        assert_eq!(super::special8(w(b"abcdefgh")), 0);
+        for special in [b'"', b'\\', 0u8, 0x1F, b'\n'] {
+            for pos in 0..8 {
+                for later in pos + 1..8 {
+                    let mut a = *b"abcdefgh";
+                    a[pos] = special;
+                    a[later] = b'"';
+                    assert_eq!(
+                        (super::special8(w(&a)).trailing_zeros() / 8) as usize,
+                        pos,
+                        "{a:?}"
+                    );
+                }
             }
         }
     }

@@ -151,7 +151,43 @@ impl fmt::Display for Money {
         if a.scale() < self.currency.minor_units() {
             a.rescale(self.currency.minor_units());
         }
-        write!(f, "{a} {}", self.currency)
+        write!(f, "{} {}", Plain(a), self.currency)
+    }
+}
+
+/// Displays a [`Decimal`] exactly as its own `Display` does with no width or precision (every
+/// digit of its scale: `500.00`, `-0.5`, `0.0001`), without dividing the 96-bit mantissa by ten
+/// for each digit: explanations show several amounts on every ledger line. Width and precision
+/// flags are ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct Plain(pub Decimal);
+
+impl fmt::Display for Plain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = itoa::Buffer::new();
+        let digits = buf.format(self.0.mantissa().unsigned_abs());
+        let scale = self.0.scale() as usize;
+        if self.0.is_sign_negative() {
+            f.write_str("-")?;
+        }
+        if scale == 0 {
+            return f.write_str(digits);
+        }
+        match digits.len().checked_sub(scale).filter(|w| *w > 0) {
+            Some(whole) => {
+                let (int, frac) = digits.split_at(whole);
+                f.write_str(int)?;
+                f.write_str(".")?;
+                f.write_str(frac)
+            }
+            None => {
+                f.write_str("0.")?;
+                for _ in digits.len()..scale {
+                    f.write_str("0")?;
+                }
+                f.write_str(digits)
+            }
+        }
     }
 }
 
@@ -248,7 +284,7 @@ pub(crate) fn negate(d: Decimal) -> Decimal {
 pub fn format_amount(amount: Decimal, scale: u32) -> String {
     let mut a = amount;
     a.rescale(scale);
-    a.to_string()
+    Plain(a).to_string()
 }
 
 #[cfg(test)]
@@ -258,6 +294,44 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn plain_shows_what_decimal_shows() {
+        let mut cases: Vec<Decimal> = [
+            "0",
+            "0.00",
+            "-0",
+            "-0.00",
+            "1",
+            "-1",
+            "500.00",
+            "0.5",
+            "-0.5",
+            "0.0001",
+            "-0.0001",
+            "1077.1054",
+            "10",
+            "100.000",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "7.9228162514264337593543950335",
+            "0.0000000000000000000000000001",
+            "18446744073709551616",
+            "18446744073709551615.5",
+        ]
+        .iter()
+        .map(|t| d(t))
+        .collect();
+        cases.push(Decimal::from_parts(0, 0, 0, true, 3));
+        for m in [0i64, 1, 9, 10, 99, 123456789, i64::MAX, i64::MIN + 1] {
+            for scale in [0, 1, 2, 5, 18, 19, 20, 28] {
+                cases.push(Decimal::new(m, scale));
+            }
+        }
+        for c in cases {
+            assert_eq!(Plain(c).to_string(), c.to_string(), "{c:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Runtime values and their types.
 
-use crate::money::{Currency, Money};
+use crate::money::{Currency, Money, Plain};
 use crate::syntax::ast::Duration;
 use crate::time::Instant;
 use chrono::NaiveDate;
@@ -113,9 +113,9 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => write!(f, "{}", n.normalize()),
+            Value::Number(n) => write!(f, "{}", Plain(n.normalize())),
             Value::Money(m) => write!(f, "{m}"),
-            Value::Percent(p) => write!(f, "{}%", p.normalize()),
+            Value::Percent(p) => write!(f, "{}%", Plain(p.normalize())),
             Value::Text(t) => write!(f, "\"{t}\""),
             Value::Date(d) => write!(f, "{d}"),
             Value::DateTime(t) => write!(f, "{}", t.to_rfc3339()),

@@ -5,6 +5,7 @@
 use super::expr::{Ctx, EvalError};
 use super::judge::*;
 use crate::ledger::Facts;
+use crate::money::Plain;
 use crate::program::*;
 use crate::records::Event;
 use crate::stamp::Rfc3339;
@@ -100,11 +101,11 @@ pub(super) fn candidate(
                     let pays = ctx.need(&b.pays)?;
                     let v = band_amount(&m, &pays, reward.kind.is_money())?;
                     if let Value::Percent(p) = pays {
-                        facts.push("rate", format!("{}%", p.normalize()));
+                        facts.push("rate", format!("{}%", Plain(p.normalize())));
                         steps.push(format!(
                             "{measure_text} {m} is in band `{}`: {}% of it is {v}",
                             b.label,
-                            p.normalize()
+                            Plain(p.normalize())
                         ));
                     } else {
                         steps.push(format!(

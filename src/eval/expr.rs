@@ -9,6 +9,7 @@ use crate::syntax::ast::BinaryOp;
 use crate::time::{add, local_date, Instant};
 use crate::value::Value;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -118,6 +119,31 @@ impl Ctx<'_> {
         }
     }
 
+    /// A field, event attribute, parameter or constant, borrowed where it is held (`Some(None)`
+    /// when it is absent); `None` for any other expression.
+    fn leaf<'e>(&'e self, e: &'e Expr) -> Option<Option<&'e Value>> {
+        match e {
+            Expr::Const(v) => Some(Some(v)),
+            Expr::Field(s) => Some(self.record.fields.get(*s).and_then(Option::as_ref)),
+            Expr::EventAttr(i) => Some(
+                self.event
+                    .and_then(|ev| ev.attrs.get(*i))
+                    .and_then(Option::as_ref),
+            ),
+            Expr::Param(i) => self.params.get(*i).map(Some),
+            _ => None,
+        }
+    }
+
+    /// [`Ctx::need`], borrowing a leaf's value instead of copying it (comparisons and tests
+    /// read values they do not keep).
+    fn need_cow<'e>(&'e self, e: &'e Expr) -> R<Cow<'e, Value>> {
+        match self.leaf(e) {
+            Some(Some(v)) => Ok(Cow::Borrowed(v)),
+            _ => self.need(e).map(Cow::Owned),
+        }
+    }
+
     /// Evaluates a test.
     pub fn truth(&self, e: &Expr) -> R<bool> {
         match self.need(e)? {
@@ -176,7 +202,7 @@ impl Ctx<'_> {
             Expr::And(a, b) => Value::Bool(self.truth(a)? && self.truth(b)?),
             Expr::Or(a, b) => Value::Bool(self.truth(a)? || self.truth(b)?),
             Expr::Compare { op, lhs, rhs, text } => {
-                let (l, r) = (self.need(lhs)?, self.need(rhs)?);
+                let (l, r) = (self.need_cow(lhs)?, self.need_cow(rhs)?);
                 let result = compare(*op, &l, &r, self.program.tz)?;
                 self.note(|| format!("{text}: {l} {} {r} → {result}", op.symbol()));
                 Value::Bool(result)
@@ -187,8 +213,8 @@ impl Ctx<'_> {
                 negated,
                 text,
             } => {
-                let v = self.need(value)?;
-                let Value::List(items) = self.need(list)? else {
+                let v = self.need_cow(value)?;
+                let Value::List(items) = &*self.need_cow(list)? else {
                     return Err(EvalError::new(None, "expected a list"));
                 };
                 let mut found = false;
@@ -230,7 +256,10 @@ impl Ctx<'_> {
                 present,
                 text,
             } => {
-                let has = self.eval(expr)?.is_some();
+                let has = match self.leaf(expr) {
+                    Some(v) => v.is_some(),
+                    None => self.eval(expr)?.is_some(),
+                };
                 let result = has == *present;
                 self.note(|| {
                     format!(

@@ -99,34 +99,30 @@ impl<'a> Scanner<'a> {
     fn key(&mut self) -> Option<(&'a str, u64)> {
         self.eat(b'"')?;
         let start = self.i;
-        // Most keys end within the eight bytes after the quote: one load finds the end and
-        // gives the fingerprint.
-        if let Some(w) = self.b.get(start..).and_then(<[u8]>::first_chunk::<8>) {
-            let w = u64::from_le_bytes(*w);
-            let m = special8(w);
-            if m != 0 {
-                let len = (m.trailing_zeros() / 8) as usize;
-                let end = start.saturating_add(len);
-                if self.b.get(end) == Some(&b'"') {
-                    let k = self.t.get(start..end)?;
-                    self.i = end.saturating_add(1);
-                    let mask = (1u64 << len.saturating_mul(8)).wrapping_sub(1);
-                    return Some((k, (w & mask) | ((len as u64) << 56)));
-                }
-            }
-        }
+        // The fingerprint comes from the eight bytes after the quote, loaded once.
+        let first = self
+            .b
+            .get(start..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map(|w| u64::from_le_bytes(*w));
         self.plain_run();
         loop {
             match self.peek() {
-                b'"' => {
-                    let k = self.t.get(start..self.i)?;
-                    self.bump();
-                    return Some((k, fingerprint(k.as_bytes())));
-                }
+                b'"' => break,
                 b'\\' | 0..=0x1F => return None,
                 _ => self.bump(),
             }
         }
+        let k = self.t.get(start..self.i)?;
+        self.bump();
+        let fp = match first {
+            Some(w) => {
+                let keep = k.len().min(7).saturating_mul(8);
+                (w & (1u64 << keep).wrapping_sub(1)) | ((k.len() as u64) << 56)
+            }
+            None => fingerprint(k.as_bytes()),
+        };
+        Some((k, fp))
     }
 
     /// Moves past plain bytes (not a quote, a backslash or a control byte) eight at a time,

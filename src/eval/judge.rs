@@ -170,13 +170,23 @@ pub(crate) fn judge(
         judged.trace = traced.then(|| trace.take());
         return Ok(judged);
     }
-    let no_milestones: Vec<Option<Instant>> = vec![None; program.milestones.len()];
+    // No milestone is reached while eligibility is judged (on the stack for most programs).
+    const FEW: usize = 16;
+    let none_few: [Option<Instant>; FEW] = [None; FEW];
+    let none_many: Vec<Option<Instant>>;
+    let no_milestones: &[Option<Instant>] = match none_few.get(..program.milestones.len()) {
+        Some(few) => few,
+        None => {
+            none_many = vec![None; program.milestones.len()];
+            &none_many
+        }
+    };
     let ctx = Ctx {
         program,
         record: &rec,
         event: None,
         params,
-        milestones: &no_milestones,
+        milestones: no_milestones,
         trace: traced.then_some(&trace),
     };
     for t in &program.eligibility {

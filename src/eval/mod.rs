@@ -15,6 +15,7 @@ mod judge;
 mod keys;
 mod milestones;
 mod runs;
+mod sorters;
 mod spill;
 pub mod stream;
 

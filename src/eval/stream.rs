@@ -20,6 +20,7 @@
 
 use super::finalize::{self, build, Built, LineKey, State};
 use super::keys::{duplicate_ids, escape_id, id_entry, key_id, line_key};
+use super::sorters::{Sorted3, Sorters};
 use super::spill::{Chunk, Sorted, Sorter};
 use super::{codec, judge, Options};
 use crate::ledger::Line;
@@ -204,7 +205,11 @@ pub fn evaluate_lines(
         let mut sorters = Sorters::new(worker_share, &spill.dir);
         let own = read_all(input, opts, |job| {
             let mut out = ctx.job(&job);
-            sorters.absorb(&mut out)?;
+            sorters.absorb(
+                std::mem::take(&mut out.lines),
+                std::mem::take(&mut out.cands),
+                std::mem::take(&mut out.ids),
+            )?;
             acc.absorb(out)
         })?;
         acc.reader(own);
@@ -236,7 +241,11 @@ pub fn evaluate_lines(
                                 continue;
                             }
                             let mut out = ctx.job(&job);
-                            failed = sorters.absorb(&mut out);
+                            failed = sorters.absorb(
+                                std::mem::take(&mut out.lines),
+                                std::mem::take(&mut out.cands),
+                                std::mem::take(&mut out.ids),
+                            );
                             if to_main.send(out).is_err() {
                                 break;
                             }
@@ -464,46 +473,6 @@ impl Ctx<'_> {
             LineFormat::Csv => jsonl::write_csv_row(line, arena),
         }
         lines.push_written(off, kend);
-    }
-}
-
-/// One worker's three external sorters: rendered lines, waiting candidates, record ids.
-struct Sorters {
-    lines: Sorter,
-    cands: Sorter,
-    ids: Sorter,
-}
-
-/// What [`Sorters`] hold once sorted.
-struct Sorted3 {
-    lines: Sorted,
-    cands: Sorted,
-    ids: Sorted,
-}
-
-impl Sorters {
-    /// Sorters within `share` bytes each for candidates and ids, twice that for lines.
-    fn new(share: usize, dir: &std::path::Path) -> Sorters {
-        Sorters {
-            lines: Sorter::new(share.saturating_mul(2), dir.to_path_buf()),
-            cands: Sorter::new(share, dir.to_path_buf()),
-            ids: Sorter::new(share, dir.to_path_buf()),
-        }
-    }
-
-    /// Takes a job's entries (sorting and spilling to disk here, on the worker).
-    fn absorb(&mut self, out: &mut Out) -> std::io::Result<()> {
-        self.lines.absorb(std::mem::take(&mut out.lines))?;
-        self.cands.absorb(std::mem::take(&mut out.cands))?;
-        self.ids.absorb(std::mem::take(&mut out.ids))
-    }
-
-    fn finish(self) -> std::io::Result<Sorted3> {
-        Ok(Sorted3 {
-            lines: self.lines.finish()?,
-            cands: self.cands.finish()?,
-            ids: self.ids.finish()?,
-        })
     }
 }
 

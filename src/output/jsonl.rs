@@ -145,12 +145,14 @@ pub fn string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-/// The first byte that needs an escape, eight bytes at a time while there is none.
+/// The first byte that needs an escape, eight bytes at a time.
 fn special(b: &[u8]) -> Option<usize> {
     let mut at = 0usize;
     while let Some(w) = b.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        if !crate::records::plain8(u64::from_le_bytes(*w)) {
-            break;
+        let m = crate::records::special8(u64::from_le_bytes(*w));
+        if m != 0 {
+            // The lowest flagged byte is exact (see `special8`).
+            return Some(at.saturating_add((m.trailing_zeros() / 8) as usize));
         }
         // Within `b`, so the add is exact.
         at = at.saturating_add(8);

@@ -12,7 +12,7 @@ mod scan;
 mod seeds;
 
 pub use decode::{decode_line, Decoder, MAX_MAGNITUDE};
-pub(crate) use scan::plain8;
+pub(crate) use scan::special8;
 
 use crate::time::Instant;
 use crate::value::Value;

@@ -1,0 +1,236 @@
+//! Tests of the fast path (the `scan` module, whose child this is): it agrees with the
+//! `serde_json` path on every line of the corpora, keeps the same depth limit, and its
+//! word-at-a-time helpers find what they claim to.
+
+use super::{fingerprint, special8, Scanner};
+use crate::records::decode::{decode_with, Decoder};
+
+const PROGRAM: &str = r#"
+program "Scan" { version "1" currency USD timezone "Europe/Paris" rounding half_up }
+fields {
+  referrer.score: number optional
+  referrer.email: text optional
+  referee.segment: enum(smb, mid, ent) optional
+  referee.since: date optional
+  referee.tags: list(text) optional
+  referee.vip: bool optional
+  deal.amount: money optional
+  deal.closed: datetime optional
+  deal.fee: money EUR optional
+  a.b.c.d: number optional
+}
+events { won { value: money optional  note: text optional }  refund }
+eligible referrer if referrer.score is missing or referrer.score >= 10
+milestone m = event won within 90 days after created
+reward r on m to referrer { cash 5 USD }
+"#;
+
+/// Every line of the fuzz corpus and the bundled records decodes the same with and
+/// without the fast path.
+#[test]
+fn the_fast_path_agrees_with_serde_json() {
+    let checked = crate::check(&crate::parse("scan.rules", PROGRAM));
+    let Some(program) = checked.program else {
+        panic!("{:?}", checked.diagnostics);
+    };
+    let dec = Decoder::new(&program);
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut lines: Vec<String> = [
+        r#"{"id":"R1","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"}}"#,
+        r#" { "id" : "R1" , "created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1","score":1e3},"referee":{"id":"P1","tags":["a","b\u00e9"]}} "#,
+        r#"{"id":"R1","deal":{"amount":"12.50","currency":"EUR","closed":"2025-01-01T00:00:00+02:00"},"deal":{}}"#,
+        r#"{"id":"R1","deal":{"currency":"EUR","amount":12.5,"fee":1},"events":[{"kind":"won","at":"2025-02-01T00:00:00Z","value":"3.00","currency":"USD"},{}]}"#,
+        r#"{"id":"R1","referrer":null,"a":{"b":{"c":{"d":-0.5e-3}}},"x":[[[{"y":[1,2,{"z":"\n"}]}]]]}"#,
+        r#"{"id":"R1","referrer":{"id":"C1","id":"C2"}}"#,
+        r#"{"id":"R1","events":[],"events":[]}"#,
+        r#"{"id":"R1","x":01}"#,
+        r#"{"id":"R1","x":1.}"#,
+        r#"{"id":"R1","x":"\x"}"#,
+        r#"{"id":"R1","x":[1,]}"#,
+        r#"{"id":"R1",}"#,
+        r#"{"id":"R1"} x"#,
+        r#"{"i\u0064":"R1"}"#,
+        r#"["id"]"#,
+        r#"{"id":"R1","referee":5}"#,
+        r#"{"id":"R1","events":{}}"#,
+        r#"{"id":"R1","events":[1]}"#,
+        "{\"id\":\"R\u{1}\"}",
+        "{\"id\":\"Ré\u{7f}\"}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Nesting at the depth limit (64 levels) and one past it, read and unread, in events.
+    for k in [62, 63, 64, 65] {
+        let (open, close) = ("[".repeat(k), "]".repeat(k));
+        lines.push(format!(r#"{{"id":"R1","x":{open}{close}}}"#));
+        lines.push(format!(
+            r#"{{"id":"R1","referee":{{"tags":{open}{close}}}}}"#
+        ));
+        lines.push(format!(
+            r#"{{"id":"R1","events":[{{"kind":"won","at":"2025-01-01T00:00:00Z","note":{}{}}}]}}"#,
+            "[".repeat(k - 2),
+            "]".repeat(k - 2)
+        ));
+    }
+    for dir in [
+        "fuzz/corpus/records",
+        "fuzz/seeds/records",
+        "rules-examples",
+        "tests/golden/inputs",
+    ] {
+        let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(bytes) = std::fs::read(e.path()) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            lines.extend(text.lines().map(str::to_string));
+        }
+    }
+    assert!(lines.len() > 100);
+    let mut fast_ok = 0;
+    for (i, l) in lines.iter().enumerate() {
+        let slow = decode_with(&dec, i as u64 + 1, l, false);
+        let fast = decode_with(&dec, i as u64 + 1, l, true);
+        assert_eq!(fast, slow, "line {l:?}");
+        fast_ok += usize::from(slow.is_ok());
+    }
+    assert!(fast_ok > 10);
+    // The generated workload never needs the slow path.
+    let mut work = Vec::new();
+    crate::gen::generate(7, 300, &mut work).unwrap_or_default();
+    let text = String::from_utf8_lossy(&work);
+    for l in text.lines() {
+        let mut raw = crate::records::decode::Raw::new(program.fields.len());
+        assert!(super::scan(dec.root(), l, &mut raw, 64), "{l}");
+    }
+}
+
+/// Each limit refuses exactly the records that nest deeper, with or without the fast path.
+#[test]
+fn the_depth_limit_is_the_same_on_both_paths() {
+    let checked = crate::check(&crate::parse("scan.rules", PROGRAM));
+    let Some(program) = checked.program else {
+        panic!("{:?}", checked.diagnostics);
+    };
+    let lines = [
+        (r#"{"id":"R1"}"#, 1),
+        (r#"{"id":"R1","x":{"y":[]}}"#, 3),
+        (r#"{"id":"R1","referee":{"tags":["a"]}}"#, 3),
+        (r#"{"id":"R1","a":{"b":{"c":{"d":1}}}}"#, 4),
+        (r#"{"id":"R1","events":[]}"#, 2),
+        (
+            r#"{"id":"R1","events":[{"kind":"won","at":"2025-01-01T00:00:00Z"}]}"#,
+            3,
+        ),
+        (
+            r#"{"id":"R1","events":[{"kind":"won","at":"2025-01-01T00:00:00Z","n":[{}]}]}"#,
+            5,
+        ),
+    ];
+    for max in 1..=6 {
+        let limits = crate::records::RecordLimits {
+            max_json_depth: max,
+            ..Default::default()
+        };
+        let dec = Decoder::with_limits(&program, &limits);
+        for (line, depth) in lines {
+            let slow = decode_with(&dec, 1, line, false);
+            let fast = decode_with(&dec, 1, line, true);
+            assert_eq!(fast, slow, "limit {max}, {line}");
+            let refused = slow
+                .err()
+                .is_some_and(|ps| ps.iter().any(|p| p.message.contains("--max-json-depth")));
+            assert_eq!(refused, depth > max, "limit {max}, {line}");
+        }
+    }
+}
+
+/// True when none of eight bytes is `"`, `\\` or below 0x20.
+fn plain8(x: u64) -> bool {
+    special8(x) == 0
+}
+
+#[test]
+fn plain8_finds_special_bytes() {
+    let w = |b: &[u8; 8]| u64::from_le_bytes(*b);
+    assert!(plain8(w(b"abcdefgh")));
+    assert!(plain8(w(b"\xC3\xA9\xC3\xA9 ~~\x7F")));
+    for special in [b'"', b'\\', 0u8, 0x1F, b'\n'] {
+        for pos in 0..8 {
+            let mut a = *b"abcdefgh";
+            a[pos] = special;
+            assert!(!plain8(w(&a)), "{special} at {pos}");
+        }
+    }
+}
+
+#[test]
+fn a_key_read_in_one_load_has_its_fingerprint() {
+    let keys = [
+        "",
+        "a",
+        "id",
+        "deal",
+        "stage",
+        "events",
+        "amount7",
+        "referrer",
+        "health_score",
+    ];
+    for key in keys {
+        for tail in ["", ":1}", ": {\"long tail\": true}"] {
+            for lead in ["", "{", "{ \"x\": 1, "] {
+                let text = format!("{lead}\"{key}\"{tail}");
+                let mut s = Scanner {
+                    b: text.as_bytes(),
+                    t: &text,
+                    i: lead.len(),
+                    max: 64,
+                };
+                assert_eq!(
+                    s.key(),
+                    Some((key, fingerprint(key.as_bytes()))),
+                    "{text:?}"
+                );
+                assert_eq!(s.i, lead.len() + key.len() + 2, "{text:?}");
+            }
+        }
+    }
+    // A key with an escape, or unclosed, is not the plain case.
+    for text in ["\"a\\\"b\"", "\"ab\\u0041\":1", "\"abc", "\"a\nb\""] {
+        let mut s = Scanner {
+            b: text.as_bytes(),
+            t: text,
+            i: 0,
+            max: 64,
+        };
+        assert_eq!(s.key(), None, "{text:?}");
+    }
+    // Keys that share seven bytes and a length differ only in their text.
+    assert_eq!(fingerprint(b"referrer"), fingerprint(b"referrex"));
+    assert_ne!(fingerprint(b"stage"), fingerprint(b"stagf"));
+}
+
+#[test]
+fn special8_finds_the_first_special_byte() {
+    let w = |b: &[u8; 8]| u64::from_le_bytes(*b);
+    assert_eq!(special8(w(b"abcdefgh")), 0);
+    for special in [b'"', b'\\', 0u8, 0x1F, b'\n'] {
+        for pos in 0..8 {
+            for later in pos + 1..8 {
+                let mut a = *b"abcdefgh";
+                a[pos] = special;
+                a[later] = b'"';
+                assert_eq!(
+                    (special8(w(&a)).trailing_zeros() / 8) as usize,
+                    pos,
+                    "{a:?}"
+                );
+            }
+        }
+    }
+}

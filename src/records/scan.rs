@@ -95,7 +95,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A key without escapes and its [`fingerprint`]; the opening quote is consumed.
-    #[inline]
+    #[inline(always)]
     fn key(&mut self) -> Option<(&'a str, u64)> {
         self.eat(b'"')?;
         let start = self.i;
@@ -140,6 +140,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The rest of a string after its opening quote, as `serde_json` skips it.
+    #[inline(always)]
     fn string(&mut self) -> Option<()> {
         loop {
             self.plain_run();

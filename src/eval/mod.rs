@@ -25,7 +25,7 @@ pub use finalize::Explained;
 
 use crate::ledger::Ledger;
 use crate::program::Program;
-use crate::records::{decode_line, Decoder, RecordLimits, RecordProblem};
+use crate::records::{decode_line_reusing, Decoder, RecordLimits, RecordProblem, Scratch};
 use crate::time::{end_of_day, Instant};
 use crate::value::Value;
 use chrono::NaiveDate;
@@ -234,9 +234,10 @@ impl Work<'_> {
         problems: &mut Vec<RecordProblem>,
     ) -> u64 {
         let mut n = 0u64;
+        let mut scratch = Scratch::default();
         job.for_each(self.opts, |line, r| {
             n = n.saturating_add(1);
-            match r.map(|text| decode_line(self.decoder, line, text)) {
+            match r.map(|text| decode_line_reusing(self.decoder, line, text, &mut scratch)) {
                 Ok(Ok(rec)) => {
                     match judge::judge(self.program, self.params, rec, self.opts, self.as_of_end) {
                         Ok(j) => judged.push(j),

@@ -27,7 +27,7 @@ use crate::ledger::Line;
 use crate::output::jsonl;
 use crate::program::Program;
 use crate::records::blocks::{self, Block, Start, BLOCK_BYTES};
-use crate::records::{decode_line, read_raw, Decoder, RawRecord, RecordProblem};
+use crate::records::{decode_line_reusing, read_raw, Decoder, RawRecord, RecordProblem, Scratch};
 use crate::time::Instant;
 use crate::value::Value;
 use std::collections::HashSet;
@@ -388,18 +388,19 @@ struct Out {
 impl Ctx<'_> {
     fn job(&self, job: &Job) -> Out {
         let mut out = Out::default();
+        let mut scratch = Scratch::default();
         job.for_each(self.opts, |line, r| {
             out.records = out.records.saturating_add(1);
             match r {
-                Ok(text) => self.record(line, text, &mut out),
+                Ok(text) => self.record(line, text, &mut scratch, &mut out),
                 Err(p) => out.problems.push(p),
             }
         });
         out
     }
 
-    fn record(&self, line: u64, text: &str, out: &mut Out) {
-        let rec = match decode_line(self.decoder, line, text) {
+    fn record(&self, line: u64, text: &str, scratch: &mut Scratch, out: &mut Out) {
+        let rec = match decode_line_reusing(self.decoder, line, text, scratch) {
             Ok(rec) => rec,
             Err(ps) => {
                 for p in &ps {

@@ -128,23 +128,65 @@ pub(super) struct Slot<'de> {
 pub(super) struct Raw<'de> {
     pub(super) slots: Vec<Slot<'de>>,
     pub(super) events: Option<RawEvents<'de>>,
+    /// An empty list for the fast path to collect the events in (a recycled allocation).
+    pub(super) spare_events: RawEvents<'de>,
     pub(super) duplicate_keys: Vec<String>,
 }
 
 impl Raw<'_> {
     /// Nothing read yet, for `fields` declared fields.
+    #[cfg(test)]
     pub(super) fn new(fields: usize) -> Self {
+        Raw::reusing(fields, &mut Scratch::default())
+    }
+
+    /// [`Raw::new`] in the buffers of `scratch`.
+    fn reusing(fields: usize, scratch: &mut Scratch) -> Self {
+        let mut slots = recycle(std::mem::take(&mut scratch.slots));
+        slots.resize(fields, Slot::default());
         Raw {
-            slots: vec![Slot::default(); fields],
+            slots,
             events: None,
+            spare_events: recycle(std::mem::take(&mut scratch.events)),
             duplicate_keys: Vec::new(),
         }
     }
+
+    /// Gives the buffers back to `scratch` for the next record.
+    fn recycle_into(self, scratch: &mut Scratch) {
+        scratch.slots = recycle(self.slots);
+        scratch.events = recycle(self.events.unwrap_or(self.spare_events));
+    }
+}
+
+/// Buffers a reader keeps from one record to the next, so that decoding a record does not
+/// allocate its raw slots and events again ([`decode_line_reusing`]).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    slots: Vec<Slot<'static>>,
+    events: RawEvents<'static>,
+}
+
+/// Empties `v` and keeps its allocation for values of another lifetime (a `Vec` collected
+/// from its own `into_iter` of a same-sized type reuses the buffer).
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 /// Decodes one line into a record, or every problem that stops it being judged.
 pub fn decode_line(dec: &Decoder, line: u64, text: &str) -> Result<Record, Vec<RecordProblem>> {
-    decode_with(dec, line, text, true)
+    decode_line_reusing(dec, line, text, &mut Scratch::default())
+}
+
+/// [`decode_line`] in buffers kept from the previous record.
+pub fn decode_line_reusing(
+    dec: &Decoder,
+    line: u64,
+    text: &str,
+    scratch: &mut Scratch,
+) -> Result<Record, Vec<RecordProblem>> {
+    decode_with(dec, line, text, true, scratch)
 }
 
 /// [`decode_line`], with or without the fast path (tests compare the two).
@@ -153,21 +195,35 @@ pub(super) fn decode_with(
     line: u64,
     text: &str,
     fast: bool,
+    scratch: &mut Scratch,
 ) -> Result<Record, Vec<RecordProblem>> {
-    let fresh = || Raw::new(dec.fields.len());
-    let mut raw = fresh();
+    let mut raw = Raw::reusing(dec.fields.len(), scratch);
+    let result = decode_raw(dec, line, text, fast, &mut raw);
+    raw.recycle_into(scratch);
+    result
+}
+
+fn decode_raw<'de>(
+    dec: &Decoder,
+    line: u64,
+    text: &'de str,
+    fast: bool,
+    raw: &mut Raw<'de>,
+) -> Result<Record, Vec<RecordProblem>> {
     // The fast path answers for well-formed records within the depth limit; anything else is
     // read again by serde_json, which gives the exact messages.
     let mut deep = None;
-    let result = if fast && super::scan::scan(&dec.root, text, &mut raw, dec.max_depth) {
+    let result = if fast && super::scan::scan(&dec.root, text, raw, dec.max_depth) {
         Ok(())
     } else {
         deep = super::nesting::too_deep(text, dec.max_depth);
-        raw = fresh();
+        raw.slots.iter_mut().for_each(|s| *s = Slot::default());
+        raw.events = None;
+        raw.duplicate_keys.clear();
         let mut de = serde_json::Deserializer::from_str(text);
         ObjectSeed {
             node: &dec.root,
-            raw: &mut raw,
+            raw: &mut *raw,
             prefix: "",
         }
         .deserialize(&mut de)
@@ -231,7 +287,7 @@ pub(super) fn decode_with(
         fields.push(value);
     }
     let mut events = Vec::new();
-    let flat = raw.events.unwrap_or_default();
+    let flat = raw.events.as_deref().unwrap_or_default();
     let count = flat.iter().filter(|p| p.is_none()).count();
     for (i, ev) in flat.split(Option::is_none).take(count).enumerate() {
         match event(dec, ev) {
@@ -450,6 +506,61 @@ fn convert(
 #[cfg(test)]
 mod limit_tests {
     use super::*;
+
+    #[test]
+    fn recycling_keeps_the_allocation() {
+        let text = String::from("abc");
+        let mut v: Vec<Slot<'_>> = Vec::with_capacity(10);
+        v.push(Slot {
+            value: Some(&text),
+            currency: None,
+        });
+        let at = v.as_ptr() as usize;
+        let kept: Vec<Slot<'static>> = recycle(v);
+        assert_eq!((kept.len(), kept.capacity()), (0, 10));
+        assert_eq!(kept.as_ptr() as usize, at);
+        let mut e: RawEvents<'_> = Vec::with_capacity(12);
+        e.push(Some((Cow::Borrowed(&text), &text)));
+        let at = e.as_ptr() as usize;
+        let kept: RawEvents<'static> = recycle(e);
+        assert_eq!((kept.capacity(), kept.as_ptr() as usize), (12, at));
+    }
+
+    /// A scratch carried from record to record decodes each exactly as a fresh one does.
+    #[test]
+    fn a_reused_scratch_changes_nothing() {
+        let checked = crate::check(&crate::parse(
+            "s.rules",
+            r#"
+program "S" { version "1" currency USD timezone "UTC" rounding half_up }
+fields { deal.amount: money optional  deal.stage: text optional }
+events { won { note: text optional } }
+milestone m = event won within 90 days after created
+reward r on m to referrer { cash 5 USD }
+"#,
+        ));
+        let Some(program) = checked.program else {
+            panic!("{:?}", checked.diagnostics);
+        };
+        let dec = Decoder::new(&program);
+        let lines = [
+            r#"{"id":"R1","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"events":[{"kind":"won","at":"2025-01-02T00:00:00Z","note":"a"},{"kind":"won","at":"2025-01-03T00:00:00Z"}]}"#,
+            r#"{"id":"R2","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"deal":{"amount":"5.00","currency":"EUR","stage":"won"}}"#,
+            r#"{"id":"R3","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1","id":"C2"},"referee":{"id":"P1"},"events":[{"kind":"won","at":"2025-01-02T00:00:00Z"}]}"#,
+            r#"{"id":"R4","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"events":[]}"#,
+            r#"{"id":"R5","created_at":"bad","referrer":{"id":"C1"},"referee":{"id":"P1"},"events":[{"kind":"won","at":"2025-01-02T00:00:00Z","note":"b"}]}"#,
+            r#"{"id":"R6"#,
+            r#"{"id":"R7","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"deal":{"stage":"open"}}"#,
+        ];
+        let mut scratch = Scratch::default();
+        for round in 0..3 {
+            for (i, l) in lines.iter().enumerate() {
+                let n = i as u64 + 1;
+                let reused = decode_line_reusing(&dec, n, l, &mut scratch);
+                assert_eq!(reused, decode_line(&dec, n, l), "round {round}, {l}");
+            }
+        }
+    }
 
     #[test]
     fn the_magnitude_limit_is_ten_to_the_eighteenth() {

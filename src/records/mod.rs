@@ -11,7 +11,7 @@ mod nesting;
 mod scan;
 mod seeds;
 
-pub use decode::{decode_line, Decoder, MAX_MAGNITUDE};
+pub use decode::{decode_line, decode_line_reusing, Decoder, Scratch, MAX_MAGNITUDE};
 pub(crate) use scan::special8;
 
 use crate::time::Instant;

@@ -328,7 +328,8 @@ impl<'a> Scanner<'a> {
                         if raw.events.is_some() || depth >= self.max {
                             return None;
                         }
-                        raw.events = Some(self.events(depth.checked_add(1)?)?);
+                        let buf = std::mem::take(&mut raw.spare_events);
+                        raw.events = Some(self.events(depth.checked_add(1)?, buf)?);
                     }
                     _ if key == "currency" && node.money_sibling => {
                         currency = Some(self.raw_value(depth)?);
@@ -366,15 +367,16 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// The `events` list: each event as its key and raw value pairs, ended by a `None`.
-    fn events(&mut self, depth: u32) -> Option<RawEvents<'a>> {
+    /// The `events` list: each event as its key and raw value pairs, ended by a `None`,
+    /// collected in `out` (an empty list whose allocation is reused).
+    fn events(&mut self, depth: u32, mut out: RawEvents<'a>) -> Option<RawEvents<'a>> {
         self.eat(b'[')?;
         self.ws();
         if self.eat(b']').is_some() {
-            return Some(Vec::new());
+            return Some(out);
         }
         // Room for a few events of two keys each (and their ends) in one allocation.
-        let mut out = Vec::with_capacity(12);
+        out.reserve(12);
         loop {
             if self.peek() != b'{' || depth >= self.max {
                 return None;

@@ -3,7 +3,7 @@
 //! word-at-a-time helpers find what they claim to.
 
 use super::{fingerprint, special8, Scanner};
-use crate::records::decode::{decode_with, Decoder};
+use crate::records::decode::{decode_with, Decoder, Scratch};
 
 const PROGRAM: &str = r#"
 program "Scan" { version "1" currency USD timezone "Europe/Paris" rounding half_up }
@@ -92,9 +92,11 @@ fn the_fast_path_agrees_with_serde_json() {
     }
     assert!(lines.len() > 100);
     let mut fast_ok = 0;
+    let (mut slow_scratch, mut fast_scratch) = (Scratch::default(), Scratch::default());
     for (i, l) in lines.iter().enumerate() {
-        let slow = decode_with(&dec, i as u64 + 1, l, false);
-        let fast = decode_with(&dec, i as u64 + 1, l, true);
+        // Each path keeps its scratch from line to line, as a worker does.
+        let slow = decode_with(&dec, i as u64 + 1, l, false, &mut slow_scratch);
+        let fast = decode_with(&dec, i as u64 + 1, l, true, &mut fast_scratch);
         assert_eq!(fast, slow, "line {l:?}");
         fast_ok += usize::from(slow.is_ok());
     }
@@ -138,8 +140,8 @@ fn the_depth_limit_is_the_same_on_both_paths() {
         };
         let dec = Decoder::with_limits(&program, &limits);
         for (line, depth) in lines {
-            let slow = decode_with(&dec, 1, line, false);
-            let fast = decode_with(&dec, 1, line, true);
+            let slow = decode_with(&dec, 1, line, false, &mut Scratch::default());
+            let fast = decode_with(&dec, 1, line, true, &mut Scratch::default());
             assert_eq!(fast, slow, "limit {max}, {line}");
             let refused = slow
                 .err()

@@ -146,12 +146,47 @@ impl Ctx<'_> {
 
     /// Evaluates a test.
     pub fn truth(&self, e: &Expr) -> R<bool> {
+        if let Some(b) = self.quick_truth(e) {
+            return Ok(b);
+        }
         match self.need(e)? {
             Value::Bool(b) => Ok(b),
             other => Err(EvalError::new(
                 None,
                 format!("expected true/false, got {other}"),
             )),
+        }
+    }
+
+    /// The common tests (comparisons and presence tests of fields, parameters and constants,
+    /// joined by `and`, `or`, `not`) without building values or errors: `None` whenever the
+    /// general path must answer (anything else, a missing value, an error, an explained
+    /// record's trace), which then evaluates the test again from the start. Everything this
+    /// reads is free of side effects, so the second evaluation sees the same values.
+    fn quick_truth(&self, e: &Expr) -> Option<bool> {
+        if self.trace.is_some() {
+            return None;
+        }
+        match e {
+            Expr::Const(Value::Bool(b)) => Some(*b),
+            Expr::Not(x) => self.quick_truth(x).map(|b| !b),
+            Expr::And(a, b) => match self.quick_truth(a)? {
+                false => Some(false),
+                true => self.quick_truth(b),
+            },
+            Expr::Or(a, b) => match self.quick_truth(a)? {
+                true => Some(true),
+                false => self.quick_truth(b),
+            },
+            Expr::Presence { expr, present, .. } => {
+                self.leaf(expr).map(|v| v.is_some() == *present)
+            }
+            Expr::Compare { op, lhs, rhs, .. } => {
+                let (l, r) = (self.leaf(lhs)??, self.leaf(rhs)??);
+                compare(*op, l, r, self.program.tz).ok()
+            }
+            Expr::Condition(i) => self.quick_truth(&self.program.conditions.get(*i)?.expr),
+            _ => None,
         }
     }
 
@@ -586,3 +621,7 @@ pub(crate) fn arith(op: BinaryOp, l: Value, r: Value, tz: chrono_tz::Tz) -> R<Va
         }
     })
 }
+
+#[cfg(test)]
+#[path = "quick_tests.rs"]
+mod quick_tests;

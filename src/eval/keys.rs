@@ -125,6 +125,23 @@ pub(super) fn key_id(key: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn zero_bytes_are_escaped_and_the_id_ends_with_two_zeros() {
+        let cases: [(&str, &[u8]); 6] = [
+            ("", &[0, 0]),
+            ("R1", b"R1\0\0"),
+            ("a\u{0}b", b"a\0\xFFb\0\0"),
+            ("\u{0}", b"\0\xFF\0\0"),
+            ("x\u{0}", b"x\0\xFF\0\0"),
+            ("\u{0}\u{0}x", b"\0\xFF\0\xFFx\0\0"),
+        ];
+        for (id, want) in cases {
+            let mut got = Vec::new();
+            super::escape_id(id, &mut got);
+            assert_eq!(got, want, "{id:?}");
+        }
+    }
+
+    #[test]
     fn a_key_gives_back_its_escaped_id() {
         for id in ["R1", "", "a\u{0}b", "\u{0}", "\u{0}\u{0}x"] {
             let at = chrono::DateTime::parse_from_rfc3339("2025-03-01T09:00:00+01:00")

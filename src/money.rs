@@ -71,22 +71,41 @@ const CURRENCIES: &[(&str, u32)] = &[
     ("ZAR", 2),
 ];
 
-/// Three letters as one number, ordered as the letters are.
-fn code_number(c: &[u8]) -> u32 {
-    match c {
-        [a, b, c] => u32::from_be_bytes([0, *a, *b, *c]),
-        _ => 0,
+/// Codes of three capital letters, A-Z.
+const CODES: usize = 26 * 26 * 26;
+
+/// Each known code's minor units plus one (0: not a currency merit knows), indexed by its
+/// three letters: one load instead of a search whose branches records of mixed currencies
+/// keep mispredicting.
+static UNITS_BY_CODE: [u8; CODES] = units_by_code();
+
+/// Builds [`UNITS_BY_CODE`] at compile time (a code that is not three capital letters, or a
+/// unit count past 254, would fail the build, never a run).
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn units_by_code() -> [u8; CODES] {
+    let mut t = [0u8; CODES];
+    let mut i = 0;
+    while i < CURRENCIES.len() {
+        let (code, units) = CURRENCIES[i];
+        let c = code.as_bytes();
+        assert!(c.len() == 3 && units < 255);
+        let at =
+            ((c[0] - b'A') as usize * 26 + (c[1] - b'A') as usize) * 26 + (c[2] - b'A') as usize;
+        t[at] = units as u8 + 1;
+        i += 1;
     }
+    t
 }
 
-/// The table's entry for a code. The table is sorted by code (a test checks), so this is a
-/// binary search over three-letter numbers.
-fn find(code: [u8; 3]) -> Option<&'static (&'static str, u32)> {
-    let n = code_number(&code);
-    let i = CURRENCIES
-        .binary_search_by(|(c, _)| code_number(c.as_bytes()).cmp(&n))
-        .ok()?;
-    CURRENCIES.get(i)
+/// Where a code is in [`UNITS_BY_CODE`]; `None` unless it is three capital letters.
+fn code_index(code: [u8; 3]) -> Option<usize> {
+    let letter = |b: u8| b.checked_sub(b'A').filter(|d| *d < 26).map(usize::from);
+    let [a, b, c] = code;
+    letter(a)?
+        .checked_mul(26)?
+        .checked_add(letter(b)?)?
+        .checked_mul(26)?
+        .checked_add(letter(c)?)
 }
 
 impl Currency {
@@ -99,11 +118,8 @@ impl Currency {
     /// The currency for a code, if merit knows it.
     pub fn parse(code: &str) -> Option<Currency> {
         let code = <[u8; 3]>::try_from(code.as_bytes()).ok()?;
-        let (_, units) = find(code)?;
-        Some(Currency {
-            code,
-            units: u8::try_from(*units).ok()?,
-        })
+        let units = UNITS_BY_CODE.get(code_index(code)?)?.checked_sub(1)?;
+        Some(Currency { code, units })
     }
 
     /// The code: `USD`.
@@ -335,10 +351,13 @@ mod tests {
     }
 
     #[test]
-    fn the_currency_table_is_sorted_so_lookups_can_bisect() {
+    fn every_code_in_the_table_parses_and_no_other() {
+        // Sorted, so hints list the codes in order.
         assert!(CURRENCIES
             .windows(2)
             .all(|w| matches!(w, [a, b] if a.0 < b.0)));
+        let known = UNITS_BY_CODE.iter().filter(|u| **u > 0).count();
+        assert_eq!(known, CURRENCIES.len());
         for (code, units) in CURRENCIES {
             let c = Currency::parse(code).unwrap_or_else(|| panic!("{code} not found"));
             assert_eq!(c.as_str(), *code);
@@ -347,6 +366,9 @@ mod tests {
         assert_eq!(Currency::parse("usd"), None);
         assert_eq!(Currency::parse("ZZZ"), None);
         assert_eq!(Currency::parse(""), None);
+        for odd in ["US", "USDD", "U$D", "@AA", "[AA", "AA[", "ÉUR", "AAA"] {
+            assert_eq!(Currency::parse(odd), None, "{odd}");
+        }
     }
 
     #[test]

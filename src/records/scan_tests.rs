@@ -236,3 +236,21 @@ fn special8_finds_the_first_special_byte() {
         }
     }
 }
+
+#[test]
+fn same_key_tells_long_keys_apart_by_their_tail() {
+    for len in 8..24 {
+        let a: String = (0..len)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        assert!(super::same_key(&a, &a.clone()), "{a}");
+        for at in 7..len {
+            // Equal fingerprints (same length, same first seven bytes), one byte apart.
+            let mut b = a.clone().into_bytes();
+            b[at] = b'Z';
+            let b = String::from_utf8(b).unwrap_or_default();
+            assert_eq!(fingerprint(a.as_bytes()), fingerprint(b.as_bytes()));
+            assert!(!super::same_key(&a, &b), "{a} {b}");
+        }
+    }
+}

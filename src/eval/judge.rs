@@ -108,13 +108,12 @@ fn problem(rec: &Record, e: EvalError, context: &str) -> RecordProblem {
 pub(crate) fn judge(
     program: &Program,
     params: &[Value],
-    rec: Record,
+    rec: &mut Record,
     opts: &Options,
     as_of_end: Instant,
 ) -> Result<Judged, RecordProblem> {
     let traced = opts.explain.as_deref() == Some(rec.id());
     let trace = RefCell::new(Vec::new());
-    let mut rec = rec;
     if rec.events.len() > opts.limits.max_events {
         return Err(RecordProblem {
             line: rec.line,
@@ -183,7 +182,7 @@ pub(crate) fn judge(
     };
     let ctx = Ctx {
         program,
-        record: &rec,
+        record: rec,
         event: None,
         params,
         milestones: no_milestones,
@@ -192,7 +191,7 @@ pub(crate) fn judge(
     for t in &program.eligibility {
         let ok = ctx
             .truth(&t.expr)
-            .map_err(|e| problem(&rec, e, &format!("eligible {}", t.name)))?;
+            .map_err(|e| problem(rec, e, &format!("eligible {}", t.name)))?;
         if let Some(c) = &mut cov {
             super::Coverage::branch(
                 &mut c.conditions,
@@ -217,7 +216,7 @@ pub(crate) fn judge(
     for t in &program.rejects {
         let hit = ctx
             .truth(&t.expr)
-            .map_err(|e| problem(&rec, e, &format!("reject {}", t.name)))?;
+            .map_err(|e| problem(rec, e, &format!("reject {}", t.name)))?;
         if let Some(c) = &mut cov {
             super::Coverage::branch(
                 &mut c.conditions,
@@ -251,12 +250,12 @@ pub(crate) fn judge(
     let reached = milestones(
         program,
         params,
-        &rec,
+        rec,
         created_at,
         as_of_end,
         traced.then_some(&trace),
     )
-    .map_err(|e| problem(&rec, e, "milestone"))?;
+    .map_err(|e| problem(rec, e, "milestone"))?;
     let firsts: Vec<Option<Instant>> = reached
         .iter()
         .map(|m| m.hits.first().map(|(t, _)| *t))
@@ -278,7 +277,7 @@ pub(crate) fn judge(
             let event = ev_index.and_then(|i| rec.events.get(i));
             let ctx = Ctx {
                 program,
-                record: &rec,
+                record: rec,
                 event,
                 params,
                 milestones: &firsts,
@@ -304,7 +303,7 @@ pub(crate) fn judge(
                 &firsts,
                 cov.as_mut(),
             )
-            .map_err(|e| problem(&rec, e, &format!("reward {}", reward.name)))?;
+            .map_err(|e| problem(rec, e, &format!("reward {}", reward.name)))?;
             if let Some(c) = c {
                 if judged.candidates.len() >= opts.limits.max_record_lines {
                     return Err(RecordProblem {

@@ -238,8 +238,16 @@ impl Work<'_> {
         job.for_each(self.opts, |line, r| {
             n = n.saturating_add(1);
             match r.map(|text| decode_line_reusing(self.decoder, line, text, &mut scratch)) {
-                Ok(Ok(rec)) => {
-                    match judge::judge(self.program, self.params, rec, self.opts, self.as_of_end) {
+                Ok(Ok(mut rec)) => {
+                    let j = judge::judge(
+                        self.program,
+                        self.params,
+                        &mut rec,
+                        self.opts,
+                        self.as_of_end,
+                    );
+                    scratch.recycle(rec);
+                    match j {
                         Ok(j) => judged.push(j),
                         Err(p) => problems.push(p),
                     }

@@ -412,7 +412,16 @@ impl Ctx<'_> {
                 return;
             }
         };
-        let judged = match judge::judge(self.program, self.params, rec, self.opts, self.as_of_end) {
+        let mut rec = rec;
+        let judged = judge::judge(
+            self.program,
+            self.params,
+            &mut rec,
+            self.opts,
+            self.as_of_end,
+        );
+        scratch.recycle(rec);
+        let judged = match judged {
             Ok(j) => j,
             Err(p) => {
                 if let Some(id) = &p.record_id {

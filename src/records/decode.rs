@@ -165,6 +165,24 @@ impl Raw<'_> {
 pub struct Scratch {
     slots: Vec<Slot<'static>>,
     events: RawEvents<'static>,
+    /// A judged record's field and event lists, emptied ([`Scratch::recycle`]).
+    fields: Vec<Option<Value>>,
+    record_events: Vec<Event>,
+}
+
+impl Scratch {
+    /// Keeps a record's lists (emptied) for the next record decoded with this scratch.
+    pub fn recycle(&mut self, rec: Record) {
+        let Record {
+            mut fields,
+            mut events,
+            ..
+        } = rec;
+        fields.clear();
+        events.clear();
+        self.fields = fields;
+        self.record_events = events;
+    }
 }
 
 /// Empties `v` and keeps its allocation for values of another lifetime (a `Vec` collected
@@ -198,7 +216,11 @@ pub(super) fn decode_with(
     scratch: &mut Scratch,
 ) -> Result<Record, Vec<RecordProblem>> {
     let mut raw = Raw::reusing(dec.fields.len(), scratch);
-    let result = decode_raw(dec, line, text, fast, &mut raw);
+    let lists = (
+        std::mem::take(&mut scratch.fields),
+        std::mem::take(&mut scratch.record_events),
+    );
+    let result = decode_raw(dec, line, text, fast, &mut raw, lists);
     raw.recycle_into(scratch);
     result
 }
@@ -209,6 +231,7 @@ fn decode_raw<'de>(
     text: &'de str,
     fast: bool,
     raw: &mut Raw<'de>,
+    (mut fields, mut events): (Vec<Option<Value>>, Vec<Event>),
 ) -> Result<Record, Vec<RecordProblem>> {
     // The fast path answers for well-formed records within the depth limit; anything else is
     // read again by serde_json, which gives the exact messages.
@@ -263,7 +286,8 @@ fn decode_raw<'de>(
             "the key appears twice in the record".to_string(),
         ));
     }
-    let mut fields = Vec::with_capacity(dec.fields.len());
+    fields.clear();
+    fields.reserve(dec.fields.len());
     for (slot, f) in dec.fields.iter().enumerate() {
         let mut bad = raw.duplicate_keys.contains(&f.dotted);
         let cell = raw.slots.get(slot).copied().unwrap_or_default();
@@ -286,7 +310,7 @@ fn decode_raw<'de>(
         }
         fields.push(value);
     }
-    let mut events = Vec::new();
+    events.clear();
     let flat = raw.events.as_deref().unwrap_or_default();
     let count = flat.iter().filter(|p| p.is_none()).count();
     for (i, ev) in flat.split(Option::is_none).take(count).enumerate() {
@@ -526,7 +550,8 @@ mod limit_tests {
         assert_eq!((kept.capacity(), kept.as_ptr() as usize), (12, at));
     }
 
-    /// A scratch carried from record to record decodes each exactly as a fresh one does.
+    /// A scratch carried from record to record (and given each decoded record back) decodes
+    /// each exactly as a fresh one does.
     #[test]
     fn a_reused_scratch_changes_nothing() {
         let checked = crate::check(&crate::parse(
@@ -558,6 +583,11 @@ reward r on m to referrer { cash 5 USD }
                 let n = i as u64 + 1;
                 let reused = decode_line_reusing(&dec, n, l, &mut scratch);
                 assert_eq!(reused, decode_line(&dec, n, l), "round {round}, {l}");
+                // A judged record's lists come back for the next one.
+                if let Ok(rec) = reused {
+                    scratch.recycle(rec);
+                    assert!(scratch.fields.capacity() >= program.fields.len());
+                }
             }
         }
     }

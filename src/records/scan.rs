@@ -234,7 +234,7 @@ impl<'a> Scanner<'a> {
                     return Some(());
                 }
                 loop {
-                    self.value(depth.checked_add(1)?)?;
+                    self.any_value(depth.checked_add(1)?)?;
                     if self.separator(b']')? {
                         return Some(());
                     }
@@ -255,7 +255,7 @@ impl<'a> Scanner<'a> {
                     self.ws();
                     self.eat(b':')?;
                     self.ws();
-                    self.value(depth.checked_add(1)?)?;
+                    self.any_value(depth.checked_add(1)?)?;
                     if self.separator(b'}')? {
                         return Some(());
                     }
@@ -265,11 +265,25 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// [`Scanner::value`] with strings and numbers (most values) skipped in place, without a
+    /// call: only lists, objects and literals go to the recursive function.
+    #[inline(always)]
+    fn any_value(&mut self, depth: u32) -> Option<()> {
+        match self.peek() {
+            b'"' => {
+                self.bump();
+                self.string()
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => self.value(depth),
+        }
+    }
+
     /// One value's raw text.
     #[inline]
     fn raw_value(&mut self, depth: u32) -> Option<&'a str> {
         let start = self.i;
-        self.value(depth)?;
+        self.any_value(depth)?;
         self.t.get(start..self.i)
     }
 
@@ -334,7 +348,7 @@ impl<'a> Scanner<'a> {
                     _ if key == "currency" && node.money_sibling => {
                         currency = Some(self.raw_value(depth)?);
                     }
-                    _ => self.value(depth)?,
+                    _ => self.any_value(depth)?,
                 }
                 if self.separator(b'}')? {
                     break;

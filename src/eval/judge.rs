@@ -104,6 +104,21 @@ fn problem(rec: &Record, e: EvalError, context: &str) -> RecordProblem {
     }
 }
 
+/// [`judge`], then gives the record's field and event lists back to `scratch` for the next
+/// record a worker decodes.
+pub(crate) fn judge_recycling(
+    program: &Program,
+    params: &[Value],
+    mut rec: Record,
+    opts: &Options,
+    as_of_end: Instant,
+    scratch: &mut crate::records::Scratch,
+) -> Result<Judged, RecordProblem> {
+    let judged = judge(program, params, &mut rec, opts, as_of_end);
+    scratch.recycle(rec);
+    judged
+}
+
 /// Judges one record as of the end of `opts.as_of`.
 pub(crate) fn judge(
     program: &Program,

@@ -238,16 +238,10 @@ impl Work<'_> {
         job.for_each(self.opts, |line, r| {
             n = n.saturating_add(1);
             match r.map(|text| decode_line_reusing(self.decoder, line, text, &mut scratch)) {
-                Ok(Ok(mut rec)) => {
-                    let j = judge::judge(
-                        self.program,
-                        self.params,
-                        &mut rec,
-                        self.opts,
-                        self.as_of_end,
-                    );
-                    scratch.recycle(rec);
-                    match j {
+                Ok(Ok(rec)) => {
+                    let (program, params, opts) = (self.program, self.params, self.opts);
+                    let end = self.as_of_end;
+                    match judge::judge_recycling(program, params, rec, opts, end, &mut scratch) {
                         Ok(j) => judged.push(j),
                         Err(p) => problems.push(p),
                     }

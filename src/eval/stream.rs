@@ -412,15 +412,9 @@ impl Ctx<'_> {
                 return;
             }
         };
-        let mut rec = rec;
-        let judged = judge::judge(
-            self.program,
-            self.params,
-            &mut rec,
-            self.opts,
-            self.as_of_end,
-        );
-        scratch.recycle(rec);
+        let (program, params) = (self.program, self.params);
+        let judged =
+            judge::judge_recycling(program, params, rec, self.opts, self.as_of_end, scratch);
         let judged = match judged {
             Ok(j) => j,
             Err(p) => {

@@ -261,13 +261,22 @@ pub(crate) fn build(
         c.role.len(),
         16,
     ]));
-    let _ = write!(
-        id,
-        "{}@{}/{}/{}/{}",
-        program.slug, program.version, reward.name, c.record_id, c.role
-    );
+    for part in [
+        program.slug.as_str(),
+        "@",
+        &program.version,
+        "/",
+        &reward.name,
+        "/",
+        &c.record_id,
+        "/",
+        &c.role,
+    ] {
+        id.push_str(part);
+    }
     if c.occurrence > 0 {
-        let _ = write!(id, "/{}", c.occurrence);
+        id.push('/');
+        id.push_str(itoa::Buffer::new().format(c.occurrence));
     }
     let scale = currency
         .map(|cur| program.rounding.scale_for(cur))
@@ -295,15 +304,23 @@ pub(crate) fn build(
         status_note.len(),
         64,
     ]));
-    let _ = write!(
-        text,
-        "{} {} earns {worth} ({}) under `{}` for reaching `{milestone}` on {}",
-        c.role,
-        c.recipient,
+    for part in [
+        &*c.role,
+        " ",
+        &c.recipient,
+        " earns ",
+        &worth,
+        " (",
         reward.kind.name(),
-        reward.name,
-        Day(earned_day)
-    );
+        ") under `",
+        &reward.name,
+        "` for reaching `",
+        milestone,
+        "` on ",
+    ] {
+        text.push_str(part);
+    }
+    push_day(&mut text, earned_day);
     for (i, step) in steps.iter().enumerate() {
         text.push_str(if i == 0 { ": " } else { "; " });
         text.push_str(step);
@@ -395,10 +412,7 @@ fn status(opts: &Options, c: &Candidate, capped: bool, tz: chrono_tz::Tz) -> (St
         _ if capped => (Status::Capped, "cut to nothing by a cap".to_string()),
         Fate::Forfeited(why) => (Status::Forfeited, format!("forfeited: {why}")),
         Fate::Waiting(why) => (Status::Pending, format!("pending: {why}")),
-        _ if opts.as_of < c.payable_on => (
-            Status::Pending,
-            format!("on hold until {}", Day(c.payable_on)),
-        ),
+        _ if opts.as_of < c.payable_on => (Status::Pending, dated("on hold until ", c.payable_on)),
         _ if !reversed_live && c.expires_on.is_some_and(|e| opts.as_of > e) => {
             let mut note = format!(
                 "expired on {}",
@@ -409,9 +423,25 @@ fn status(opts: &Options, c: &Candidate, capped: bool, tz: chrono_tz::Tz) -> (St
             }
             (Status::Expired, note)
         }
-        _ => (
-            Status::Payable,
-            format!("payable since {}", Day(c.payable_on)),
-        ),
+        _ => (Status::Payable, dated("payable since ", c.payable_on)),
+    }
+}
+
+/// `what` and a date, as `format!("{what}{}", Day(d))` writes them (explanations are
+/// written for every line, so without the formatting machinery).
+fn dated(what: &str, d: chrono::NaiveDate) -> String {
+    let mut s = String::with_capacity(what.len().saturating_add(10));
+    s.push_str(what);
+    push_day(&mut s, d);
+    s
+}
+
+/// Appends a date as [`Day`] shows it.
+fn push_day(out: &mut String, d: chrono::NaiveDate) {
+    match crate::stamp::date(d) {
+        Some(stamp) => out.push_str(stamp.as_str()),
+        None => {
+            let _ = write!(out, "{}", Day(d));
+        }
     }
 }

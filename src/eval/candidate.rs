@@ -14,6 +14,16 @@ use crate::value::Value;
 use rust_decimal::Decimal;
 use std::sync::{Arc, LazyLock};
 
+/// `format!` into a string sized for an explanation's phrase up front: every line of the
+/// ledger explains itself, and a string grown piece by piece is copied again at each step.
+macro_rules! phrase {
+    ($($arg:tt)*) => {{
+        let mut s = String::with_capacity(96);
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!($($arg)*));
+        s
+    }};
+}
+
 /// The two usual roles, shared by every candidate rather than allocated for each.
 static REFERRER: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("referrer"));
 static REFEREE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("referee"));
@@ -81,7 +91,7 @@ pub(super) fn candidate(
         .map_or("", |m| m.name.as_str());
     facts.push(
         "milestone",
-        format!("{milestone} at {}", Rfc3339(&earned_at)),
+        phrase!("{milestone} at {}", Rfc3339(&earned_at)),
     );
     let mut tier = None;
     let base = match &reward.amount {
@@ -93,7 +103,7 @@ pub(super) fn candidate(
             bands,
         } => {
             let m = ctx.need(measure)?;
-            facts.push("measure", format!("{measure_text} = {m}"));
+            facts.push("measure", phrase!("{measure_text} = {m}"));
             match pick_band(&m, bands)? {
                 Some(b) => {
                     tier = Some(b.label.clone());
@@ -101,14 +111,14 @@ pub(super) fn candidate(
                     let pays = ctx.need(&b.pays)?;
                     let v = band_amount(&m, &pays, reward.kind.is_money())?;
                     if let Value::Percent(p) = pays {
-                        facts.push("rate", format!("{}%", Plain(p.normalize())));
-                        steps.push(format!(
+                        facts.push("rate", phrase!("{}%", Plain(p.normalize())));
+                        steps.push(phrase!(
                             "{measure_text} {m} is in band `{}`: {}% of it is {v}",
                             b.label,
                             Plain(p.normalize())
                         ));
                     } else {
-                        steps.push(format!(
+                        steps.push(phrase!(
                             "{measure_text} {m} is in band `{}`, which pays {v}",
                             b.label
                         ));
@@ -207,7 +217,7 @@ pub(super) fn candidate(
             match ev {
                 Some(e) => facts.push(
                     "condition met",
-                    format!("{} at {}", kind_name(f.kind), Rfc3339(&e.at)),
+                    phrase!("{} at {}", kind_name(f.kind), Rfc3339(&e.at)),
                 ),
                 None if deadline < as_of_end => {
                     fate = Fate::Forfeited(format!(
@@ -357,7 +367,7 @@ pub(crate) fn clamp(
     if let Some(min) = &b.min {
         let min = as_amount(min)?;
         if super::expr::compare(crate::syntax::ast::BinaryOp::Lt, &v, &min, chrono_tz::UTC)? {
-            steps.push(format!("raised to the band's minimum {min}"));
+            steps.push(phrase!("raised to the band's minimum {min}"));
             facts.push("band minimum", min.to_string());
             v = min;
         }
@@ -365,7 +375,7 @@ pub(crate) fn clamp(
     if let Some(max) = &b.max {
         let max = as_amount(max)?;
         if super::expr::compare(crate::syntax::ast::BinaryOp::Gt, &v, &max, chrono_tz::UTC)? {
-            steps.push(format!("limited to the band's maximum {max}"));
+            steps.push(phrase!("limited to the band's maximum {max}"));
             facts.push("band maximum", max.to_string());
             v = max;
         }

@@ -3,7 +3,7 @@
 //! field order, same escapes); a test holds the two together.
 
 use crate::ledger::{Facts, Line};
-use crate::money::format_amount;
+use crate::money::{format_amount, Plain};
 use std::io::Write as _;
 
 /// Appends `l` as one line of JSON, with its newline.
@@ -33,7 +33,7 @@ pub fn write_line(l: &Line, out: &mut Vec<u8>) {
     opt_string(l.currency.as_ref().map(|c| c.as_str()), out);
     out.extend_from_slice(b",\"quantity\":");
     match l.quantity {
-        Some(q) => string(&q.normalize().to_string(), out),
+        Some(q) => string(&Plain(q.normalize()).to_string(), out),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"unit\":");
@@ -169,7 +169,7 @@ pub const CSV_HEADER: &str = "id,record_id,recipient_role,recipient_id,rule,tier
 /// Appends `l` as one CSV row (RFC 4180 quoting), with its newline.
 pub fn write_csv_row(l: &Line, out: &mut Vec<u8>) {
     let amount = l.amount.map(|(a, s)| format_amount(a, s));
-    let quantity = l.quantity.map(|q| q.normalize().to_string());
+    let quantity = l.quantity.map(|q| Plain(q.normalize()).to_string());
     let earned = l
         .earned_at
         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);

@@ -8,7 +8,7 @@ use super::count::{Counter, Totals};
 use crate::eval::judge::{pick_band, Base, Candidate, Fate};
 use crate::eval::Options;
 use crate::ledger::{Explanation, Facts, Line, RecipientRef, Status};
-use crate::money::{negate, round, Money, Rounding};
+use crate::money::{negate, round, Money, Plain, Rounding};
 use crate::program::*;
 use crate::records::RecordProblem;
 use crate::stamp::Day;
@@ -181,7 +181,7 @@ pub(crate) fn build(
         (_, Value::Money(m), k) if k.is_money() => {
             let r = round(m.amount, m.currency, &program.rounding);
             if r != m.amount {
-                facts.push("unrounded", m.amount.normalize().to_string());
+                facts.push("unrounded", Plain(m.amount.normalize()).to_string());
             }
             (Some(r), Some(m.currency), None, None)
         }
@@ -283,7 +283,10 @@ pub(crate) fn build(
         .unwrap_or(0);
     let worth = match (amount, currency, quantity, &unit) {
         (Some(a), Some(cur), _, _) => {
-            format!("{} {cur}", crate::money::format_amount(a, scale))
+            let mut w = crate::money::format_amount(a, scale);
+            w.push(' ');
+            w.push_str(cur.as_str());
+            w
         }
         (_, _, Some(q), Some(u)) if reward.kind == RewardKind::Perk => {
             format!("the perk \"{u}\" (x{q})")

@@ -333,20 +333,20 @@ pub(crate) fn build(
     text.push('.');
     facts.push("status", status_note);
     let line = Line {
-        id: id.clone(),
+        id,
         record_id: c.record_id.clone(),
         recipient: RecipientRef {
             role: c.role.clone(),
             id: c.recipient.clone(),
         },
         rule: reward.name.clone(),
-        tier: c.tier.clone(),
+        tier: c.tier.take(),
         milestone: milestone.to_string(),
         kind: reward.kind,
         amount: amount.map(|a| (a, scale)),
         currency,
         quantity,
-        unit: unit.clone(),
+        unit,
         status,
         earned_at: c.earned_at,
         payable_on: c.payable_on,
@@ -366,9 +366,9 @@ pub(crate) fn build(
         if !capped && status != Status::Expired {
             let mut f = Facts::default();
             f.push("reversal", why.clone());
-            f.push("reverses", id.clone());
+            f.push("reverses", line.id.clone());
             let back = Line {
-                id: format!("{id}/clawback"),
+                id: format!("{}/clawback", line.id),
                 amount: amount.map(|a| (negate(a), scale)),
                 quantity: if amount.is_none() {
                     quantity.map(negate)
@@ -379,7 +379,7 @@ pub(crate) fn build(
                 earned_at: *at,
                 payable_on: local_date(at, tz),
                 expires_on: None,
-                reverses: Some(id.clone()),
+                reverses: Some(line.id.clone()),
                 tier: line.tier.clone(),
                 explanation: Explanation {
                     text: format!(

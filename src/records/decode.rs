@@ -428,10 +428,24 @@ fn within_limit(n: Decimal) -> Result<Decimal, String> {
 /// the record was read), unescaped by serde_json otherwise.
 fn json_str(raw: &str) -> Result<Cow<'_, str>, String> {
     match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        // A plain loop: these are short, and `str::contains(char)` costs more to set up.
-        Some(inner) if inner.bytes().all(|b| b != b'\\') => Ok(Cow::Borrowed(inner)),
+        Some(inner) if !has_backslash(inner.as_bytes()) => Ok(Cow::Borrowed(inner)),
         _ => json_string(raw).map(Cow::Owned),
     }
+}
+
+/// Whether `b` holds a backslash, eight bytes at a time (record texts are short, and
+/// `str::contains` costs more to set up than to run on them).
+fn has_backslash(b: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default()) ^ (LO * 0x5C);
+        if x.wrapping_sub(LO) & !x & HI != 0 {
+            return true;
+        }
+    }
+    words.remainder().contains(&b'\\')
 }
 
 fn json_string(raw: &str) -> Result<String, String> {
@@ -530,6 +544,24 @@ fn convert(
 #[cfg(test)]
 mod limit_tests {
     use super::*;
+
+    #[test]
+    fn backslashes_are_found_anywhere() {
+        assert!(!has_backslash(b""));
+        assert!(!has_backslash(
+            "plain text, é and more than eight bytes".as_bytes()
+        ));
+        for len in 0..20 {
+            for at in 0..len {
+                let mut t = vec![b'a'; len];
+                t[at] = b'\\';
+                assert!(has_backslash(&t), "{len} {at}");
+                // A byte next to 0x5C in value is not a backslash.
+                t[at] = 0x5D;
+                assert!(!has_backslash(&t), "{len} {at}");
+            }
+        }
+    }
 
     #[test]
     fn recycling_keeps_the_allocation() {

@@ -357,10 +357,7 @@ mod tests {
           milestone demo = event demo_attended within 60 days after created
           reward credit on demo to referrer { credit 50 USD }
         "#;
-        let checked = crate::check(&crate::parse("demo.rules", source));
-        let Some(program) = checked.program else {
-            panic!("{:?}", checked.diagnostics);
-        };
+        let program = crate::program::checked_for_test("demo.rules", source);
         let records = r#"{"id":"R1","created_at":"2025-03-01T09:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"events":[{"kind":"demo_attended","at":"2025-03-20T15:00:00Z"}]}"#;
         let as_of = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap_or_default();
         let opts = crate::eval::Options::as_of(as_of);

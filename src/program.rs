@@ -450,3 +450,14 @@ impl Program {
         self.params.iter().position(|p| p.name == name)
     }
 }
+
+/// A checked program from `source`, for unit tests: a test's own program that does not check
+/// is a mistake in the test, so this panics with the diagnostics.
+#[cfg(test)]
+pub(crate) fn checked_for_test(name: &str, source: &str) -> Program {
+    let checked = crate::check(&crate::parse(name, source));
+    match checked.program {
+        Some(program) => program,
+        None => panic!("{name}: {:?}", checked.diagnostics),
+    }
+}

@@ -34,10 +34,7 @@ reward r on m to referrer { cash 5 USD }
 
 #[test]
 fn the_quick_path_agrees_with_the_general_one() {
-    let checked = crate::check(&crate::parse("q.rules", PROGRAM));
-    let Some(program) = checked.program else {
-        panic!("{:?}", checked.diagnostics);
-    };
+    let program = crate::program::checked_for_test("q.rules", PROGRAM);
     let opts = Options::as_of(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap_or_default());
     let (_, params) = prepare(&program, &opts).unwrap_or_else(|e| panic!("{e}"));
     let dec = crate::records::Decoder::new(&program);

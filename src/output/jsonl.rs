@@ -111,7 +111,7 @@ fn opt_string(s: Option<&str>, out: &mut Vec<u8>) {
 pub fn string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let mut rest = s.as_bytes();
-    while let Some(at) = special(rest) {
+    while let Some(at) = crate::records::first_special(rest) {
         // `at` is a position in `rest`, so both splits succeed.
         let Some((plain, from)) = rest.split_at_checked(at) else {
             break;
@@ -143,24 +143,6 @@ pub fn string(s: &str, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(rest);
     out.push(b'"');
-}
-
-/// The first byte that needs an escape, eight bytes at a time.
-fn special(b: &[u8]) -> Option<usize> {
-    let mut at = 0usize;
-    while let Some(w) = b.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let m = crate::records::special8(u64::from_le_bytes(*w));
-        if m != 0 {
-            // The lowest flagged byte is exact (see `special8`).
-            return Some(at.saturating_add((m.trailing_zeros() / 8) as usize));
-        }
-        // Within `b`, so the add is exact.
-        at = at.saturating_add(8);
-    }
-    b.get(at..)?
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|i| at.saturating_add(i))
 }
 
 /// The CSV header row.

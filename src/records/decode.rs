@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::scan::first_special;
 use super::seeds::ObjectSeed;
 
 /// A tree of the declared field paths.
@@ -428,24 +429,11 @@ fn within_limit(n: Decimal) -> Result<Decimal, String> {
 /// the record was read), unescaped by serde_json otherwise.
 fn json_str(raw: &str) -> Result<Cow<'_, str>, String> {
     match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        Some(inner) if !has_backslash(inner.as_bytes()) => Ok(Cow::Borrowed(inner)),
+        // The text of a string already read: a quote or a control byte in it could only be
+        // escaped, so a special byte means an escape.
+        Some(inner) if first_special(inner.as_bytes()).is_none() => Ok(Cow::Borrowed(inner)),
         _ => json_string(raw).map(Cow::Owned),
     }
-}
-
-/// Whether `b` holds a backslash, eight bytes at a time (record texts are short, and
-/// `str::contains` costs more to set up than to run on them).
-fn has_backslash(b: &[u8]) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut words = b.chunks_exact(8);
-    for w in &mut words {
-        let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default()) ^ (LO * 0x5C);
-        if x.wrapping_sub(LO) & !x & HI != 0 {
-            return true;
-        }
-    }
-    words.remainder().contains(&b'\\')
 }
 
 fn json_string(raw: &str) -> Result<String, String> {
@@ -542,93 +530,5 @@ fn convert(
 }
 
 #[cfg(test)]
-mod limit_tests {
-    use super::*;
-
-    #[test]
-    fn backslashes_are_found_anywhere() {
-        assert!(!has_backslash(b""));
-        assert!(!has_backslash(
-            "plain text, é and more than eight bytes".as_bytes()
-        ));
-        for len in 0..20 {
-            for at in 0..len {
-                let mut t = vec![b'a'; len];
-                t[at] = b'\\';
-                assert!(has_backslash(&t), "{len} {at}");
-                // A byte next to 0x5C in value is not a backslash.
-                t[at] = 0x5D;
-                assert!(!has_backslash(&t), "{len} {at}");
-            }
-        }
-    }
-
-    #[test]
-    fn recycling_keeps_the_allocation() {
-        let text = String::from("abc");
-        let mut v: Vec<Slot<'_>> = Vec::with_capacity(10);
-        v.push(Slot {
-            value: Some(&text),
-            currency: None,
-        });
-        let at = v.as_ptr() as usize;
-        let kept: Vec<Slot<'static>> = recycle(v);
-        assert_eq!((kept.len(), kept.capacity()), (0, 10));
-        assert_eq!(kept.as_ptr() as usize, at);
-        let mut e: RawEvents<'_> = Vec::with_capacity(12);
-        e.push(Some((Cow::Borrowed(&text), &text)));
-        let at = e.as_ptr() as usize;
-        let kept: RawEvents<'static> = recycle(e);
-        assert_eq!((kept.capacity(), kept.as_ptr() as usize), (12, at));
-    }
-
-    /// A scratch carried from record to record (and given each decoded record back) decodes
-    /// each exactly as a fresh one does.
-    #[test]
-    fn a_reused_scratch_changes_nothing() {
-        let checked = crate::check(&crate::parse(
-            "s.rules",
-            r#"
-program "S" { version "1" currency USD timezone "UTC" rounding half_up }
-fields { deal.amount: money optional  deal.stage: text optional }
-events { won { note: text optional } }
-milestone m = event won within 90 days after created
-reward r on m to referrer { cash 5 USD }
-"#,
-        ));
-        let Some(program) = checked.program else {
-            panic!("{:?}", checked.diagnostics);
-        };
-        let dec = Decoder::new(&program);
-        let lines = [
-            r#"{"id":"R1","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"events":[{"kind":"won","at":"2025-01-02T00:00:00Z","note":"a"},{"kind":"won","at":"2025-01-03T00:00:00Z"}]}"#,
-            r#"{"id":"R2","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"deal":{"amount":"5.00","currency":"EUR","stage":"won"}}"#,
-            r#"{"id":"R3","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1","id":"C2"},"referee":{"id":"P1"},"events":[{"kind":"won","at":"2025-01-02T00:00:00Z"}]}"#,
-            r#"{"id":"R4","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"events":[]}"#,
-            r#"{"id":"R5","created_at":"bad","referrer":{"id":"C1"},"referee":{"id":"P1"},"events":[{"kind":"won","at":"2025-01-02T00:00:00Z","note":"b"}]}"#,
-            r#"{"id":"R6"#,
-            r#"{"id":"R7","created_at":"2025-01-01T00:00:00Z","referrer":{"id":"C1"},"referee":{"id":"P1"},"deal":{"stage":"open"}}"#,
-        ];
-        let mut scratch = Scratch::default();
-        for round in 0..3 {
-            for (i, l) in lines.iter().enumerate() {
-                let n = i as u64 + 1;
-                let reused = decode_line_reusing(&dec, n, l, &mut scratch);
-                assert_eq!(reused, decode_line(&dec, n, l), "round {round}, {l}");
-                // A judged record's lists come back for the next one.
-                if let Ok(rec) = reused {
-                    scratch.recycle(rec);
-                    assert!(scratch.fields.capacity() >= program.fields.len());
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn the_magnitude_limit_is_ten_to_the_eighteenth() {
-        assert_eq!(MAX_MAGNITUDE, Decimal::from(1_000_000_000_000_000_000u64));
-        assert!(within_limit(Decimal::from(999_999_999_999_999_999u64)).is_ok());
-        assert!(within_limit(MAX_MAGNITUDE).is_err());
-        assert!(within_limit(-MAX_MAGNITUDE).is_err());
-    }
-}
+#[path = "decode_tests.rs"]
+mod tests;

@@ -12,7 +12,7 @@ mod scan;
 mod seeds;
 
 pub use decode::{decode_line, decode_line_reusing, Decoder, Scratch, MAX_MAGNITUDE};
-pub(crate) use scan::special8;
+pub(crate) use scan::first_special;
 
 use crate::time::Instant;
 use crate::value::Value;

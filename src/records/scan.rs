@@ -116,10 +116,7 @@ impl<'a> Scanner<'a> {
         let k = self.t.get(start..self.i)?;
         self.bump();
         let fp = match first {
-            Some(w) => {
-                let keep = k.len().min(7).saturating_mul(8);
-                (w & (1u64 << keep).wrapping_sub(1)) | ((k.len() as u64) << 56)
-            }
+            Some(w) => pack(w, k.len()),
             None => fingerprint(k.as_bytes()),
         };
         Some((k, fp))
@@ -428,8 +425,15 @@ pub(super) fn fingerprint(key: &[u8]) -> u64 {
     for (d, s) in w.iter_mut().zip(key.iter().take(7)) {
         *d = *s;
     }
-    let [a, b, c, d, e, f, g, _] = w;
-    u64::from_le_bytes([a, b, c, d, e, f, g, key.len() as u8])
+    pack(u64::from_le_bytes(w), key.len())
+}
+
+/// The [`fingerprint`] of a key of `len` bytes whose first bytes are the low bytes of `word`
+/// (what follows them in `word` is masked off).
+#[inline]
+fn pack(word: u64, len: usize) -> u64 {
+    let keep = len.min(7).saturating_mul(8);
+    (word & (1u64 << keep).wrapping_sub(1)) | ((len as u8 as u64) << 56)
 }
 
 /// Whether two keys with equal fingerprints are the same key: keys of up to seven bytes are
@@ -447,6 +451,40 @@ fn same_key(a: &str, b: &str) -> bool {
         (Some(x), Some(y)) if a.len() <= 15 && a.len() == b.len() => x == y,
         _ => a == b,
     }
+}
+
+/// The first byte of `b` that is `"`, `\\` or below 0x20, eight bytes at a time: where a
+/// JSON string's text needs an escape (the ledger writer), or, in the text of a string already
+/// read, whether it has one (the decoder).
+pub(crate) fn first_special(b: &[u8]) -> Option<usize> {
+    let mut at = 0usize;
+    while let Some(w) = b.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let m = special8(u64::from_le_bytes(*w));
+        if m != 0 {
+            // The lowest flagged byte is exact (see `special8`).
+            return Some(at.saturating_add((m.trailing_zeros() / 8) as usize));
+        }
+        // Within `b`, so the add is exact.
+        at = at.saturating_add(8);
+    }
+    let rest = b.get(at..)?;
+    if rest.is_empty() {
+        return None;
+    }
+    // The tail, as one word too: the last eight bytes when there are eight (those before `at`
+    // are plain, so the first one flagged is in the tail), else the tail padded with spaces.
+    let (from, w) = match b.len().checked_sub(8) {
+        Some(from) => (from, *b.get(from..).and_then(<[u8]>::first_chunk::<8>)?),
+        None => {
+            let mut w = [b' '; 8];
+            for (d, s) in w.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            (0, w)
+        }
+    };
+    let m = special8(u64::from_le_bytes(w));
+    (m != 0).then(|| from.saturating_add((m.trailing_zeros() / 8) as usize))
 }
 
 /// The high bit of each of eight bytes (little-endian) that is `"`, `\\` or below 0x20; the

@@ -29,10 +29,7 @@ reward r on m to referrer { cash 5 USD }
 /// without the fast path.
 #[test]
 fn the_fast_path_agrees_with_serde_json() {
-    let checked = crate::check(&crate::parse("scan.rules", PROGRAM));
-    let Some(program) = checked.program else {
-        panic!("{:?}", checked.diagnostics);
-    };
+    let program = crate::program::checked_for_test("scan.rules", PROGRAM);
     let dec = Decoder::new(&program);
     let root = env!("CARGO_MANIFEST_DIR");
     let mut lines: Vec<String> = [
@@ -114,10 +111,7 @@ fn the_fast_path_agrees_with_serde_json() {
 /// Each limit refuses exactly the records that nest deeper, with or without the fast path.
 #[test]
 fn the_depth_limit_is_the_same_on_both_paths() {
-    let checked = crate::check(&crate::parse("scan.rules", PROGRAM));
-    let Some(program) = checked.program else {
-        panic!("{:?}", checked.diagnostics);
-    };
+    let program = crate::program::checked_for_test("scan.rules", PROGRAM);
     let lines = [
         (r#"{"id":"R1"}"#, 1),
         (r#"{"id":"R1","x":{"y":[]}}"#, 3),
@@ -251,6 +245,29 @@ fn same_key_tells_long_keys_apart_by_their_tail() {
             let b = String::from_utf8(b).unwrap_or_default();
             assert_eq!(fingerprint(a.as_bytes()), fingerprint(b.as_bytes()));
             assert!(!super::same_key(&a, &b), "{a} {b}");
+        }
+    }
+}
+
+/// `first_special` finds the first quote, backslash or control byte, in the words and in the
+/// tail shorter than a word, and nothing in plain text (UTF-8 included).
+#[test]
+fn first_special_finds_the_first_byte_to_escape() {
+    assert_eq!(super::first_special(b""), None);
+    assert_eq!(
+        super::first_special("é plain ~ text past a word".as_bytes()),
+        None
+    );
+    for len in 1..20 {
+        for at in 0..len {
+            for special in [b'"', b'\\', 0u8, 0x1F, b'\n'] {
+                let mut t = vec![b'a'; len];
+                t[at] = special;
+                if at + 1 < len {
+                    t[len - 1] = b'"';
+                }
+                assert_eq!(super::first_special(&t), Some(at), "{t:?}");
+            }
         }
     }
 }

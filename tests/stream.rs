@@ -227,3 +227,73 @@ fn a_spill_folder_that_cannot_be_written_is_an_error() {
         );
     }
 }
+
+/// Duplicated record ids are found across blocks of input: the generator's records come in id
+/// order (so the check at the end is skipped), and a copy of one of them, placed next to it,
+/// at the far end, or before it, makes every copy a problem with no lines, as in memory.
+#[test]
+fn record_ids_on_two_lines_are_found_across_blocks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("rules-examples/benchmark.rules"))
+        .expect("benchmark example");
+    let program = compile("benchmark.rules", &source);
+    let mut bytes = Vec::new();
+    merit::gen::generate(7, 4_000, &mut bytes).expect("generate");
+    let records = String::from_utf8(bytes).expect("utf-8");
+    // Several of the reader's blocks (512 KiB each).
+    assert!(records.len() > 3 << 19, "{} bytes", records.len());
+    let lines: Vec<&str> = records.lines().collect();
+    // A record that qualifies, so that leaving it out changes the ledger.
+    let (at, copied) = lines
+        .iter()
+        .enumerate()
+        .skip(2_000)
+        .find(|(_, l)| l.contains("closed_won\"}") && l.contains("\"health_score\":9"))
+        .map(|(i, l)| (i, l.to_string()))
+        .expect("a qualifying record");
+    let with_copy = |pos: usize| {
+        let mut v: Vec<&str> = lines.clone();
+        v.insert(pos, &copied);
+        let mut s = v.join("\n");
+        s.push('\n');
+        s
+    };
+    let case = |records: String| Case {
+        name: "benchmark".into(),
+        program: program.clone(),
+        records,
+        as_of: NaiveDate::from_ymd_opt(2030, 12, 31).expect("date"),
+    };
+    let unique = case(records.clone());
+    let (want, want_problems) = in_memory(&unique, &records, Format::Jsonl);
+    assert!(want_problems.is_empty(), "{want_problems:?}");
+    for threads in [1, 2] {
+        let (got, problems) = streamed(&unique, &records, LineFormat::Jsonl, threads, 24 << 20);
+        assert_eq!(got, want, "{threads} thread(s)");
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+    let id = copied.split('"').nth(3).expect("id").to_string();
+    for pos in [at + 1, lines.len(), 10] {
+        let input = with_copy(pos);
+        let c = case(input.clone());
+        let (want, want_problems) = in_memory(&c, &input, Format::Jsonl);
+        assert_eq!(want_problems.len(), 2, "{want_problems:?}");
+        assert!(!want.contains(&format!("\"record_id\":\"{id}\"")));
+        assert!(
+            want.len() < got_len(&unique, &records),
+            "the copies earn nothing"
+        );
+        for threads in [1, 2] {
+            let (got, problems) = streamed(&c, &input, LineFormat::Jsonl, threads, 24 << 20);
+            assert_eq!(got, want, "copy at {pos}, {threads} thread(s)");
+            assert_eq!(
+                problems, want_problems,
+                "copy at {pos}, {threads} thread(s)"
+            );
+        }
+    }
+}
+
+fn got_len(case: &Case, records: &str) -> usize {
+    in_memory(case, records, Format::Jsonl).0.len()
+}

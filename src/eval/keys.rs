@@ -53,6 +53,52 @@ pub(super) fn duplicate_ids(
     Ok(dups)
 }
 
+/// How one job's id entries ([`id_entry`]) came, in line order: the first and the last, and
+/// whether each id was above the one before (or the same record's again). When every job's
+/// ids rise and each job's first id is above the previous job's last, no id can be on two
+/// lines, and the merge of [`duplicate_ids`] is not needed: input in id order (the usual
+/// export) pays nothing at the end for the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct IdSpan {
+    first: Vec<u8>,
+    first_line: u64,
+    last: Vec<u8>,
+    rising: bool,
+}
+
+impl IdSpan {
+    /// The span of a job's id entries, in the order pushed; `None` when it has none.
+    pub(super) fn of(ids: &Chunk) -> Option<IdSpan> {
+        let mut keys = ids.keys().filter_map(|k| k.split_last_chunk::<8>());
+        let (first, first_line) = keys.next()?;
+        let mut span = IdSpan {
+            first: first.to_vec(),
+            first_line: u64::from_be_bytes(*first_line),
+            last: Vec::new(),
+            rising: true,
+        };
+        let (mut last, mut last_line) = (first, first_line);
+        for (id, line) in keys {
+            // A record with several problems pushes its id once per problem, on one line.
+            let same_record = id == last && line == last_line;
+            span.rising &= id > last || same_record;
+            (last, last_line) = (id, line);
+        }
+        span.last = last.to_vec();
+        Some(span)
+    }
+}
+
+/// Whether the jobs' spans prove every id is on one line only (see [`IdSpan`]).
+pub(super) fn ids_rise(spans: &mut [IdSpan]) -> bool {
+    spans.sort_by_key(|s| s.first_line);
+    spans.iter().all(|s| s.rising)
+        && spans
+            .iter()
+            .zip(spans.iter().skip(1))
+            .all(|(a, b)| a.last < b.first)
+}
+
 /// A record id in keys: bytes in order, 0 written as 0 0xFF, ended by 0 0. Byte order of the
 /// escaped form is the order of the ids.
 pub(super) fn escape_id(id: &str, out: &mut Vec<u8>) {
@@ -124,6 +170,41 @@ pub(super) fn key_id(key: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
+    use super::{id_entry, ids_rise, IdSpan};
+    use crate::eval::spill::Chunk;
+
+    /// One job's span from `(id, line)` entries pushed in this order.
+    fn span(entries: &[(&str, u64)]) -> IdSpan {
+        let mut c = Chunk::default();
+        for (id, line) in entries {
+            id_entry(id, *line, &mut c);
+        }
+        IdSpan::of(&c).expect("entries")
+    }
+
+    #[test]
+    fn ids_rise_only_when_no_id_can_be_on_two_lines() {
+        let a = || span(&[("R1", 1), ("R2", 2), ("R2", 2), ("R5", 3)]);
+        let b = || span(&[("R6", 4), ("R7", 5)]);
+        // Jobs finish in any order: the spans are put in line order first.
+        assert!(ids_rise(&mut [b(), a()]));
+        assert!(ids_rise(&mut [a()]));
+        assert!(ids_rise(&mut []));
+        // The same id on two lines of one job, or ids out of order within it.
+        assert!(!ids_rise(&mut [span(&[("R1", 1), ("R1", 2)])]));
+        assert!(!ids_rise(&mut [span(&[("R2", 1), ("R1", 2)])]));
+        // A job's first id not above the previous job's last: equal, or below.
+        assert!(!ids_rise(&mut [a(), span(&[("R5", 4), ("R9", 5)])]));
+        assert!(!ids_rise(&mut [a(), span(&[("R3", 4)])]));
+        // "R10" sorts below "R9" as text: ids compare as bytes, not as numbers.
+        assert!(!ids_rise(&mut [span(&[("R9", 1), ("R10", 2)])]));
+    }
+
+    #[test]
+    fn a_job_without_ids_has_no_span() {
+        assert_eq!(IdSpan::of(&Chunk::default()), None);
+    }
+
     #[test]
     fn zero_bytes_are_escaped_and_the_id_ends_with_two_zeros() {
         let cases: [(&str, &[u8]); 6] = [

@@ -80,6 +80,11 @@ impl Chunk {
         self.index.len()
     }
 
+    /// The keys, in the order pushed (before [`Chunk::sort`]) or sorted (after).
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.index.iter().map(|e| self.key(e))
+    }
+
     fn key(&self, e: &Entry) -> &[u8] {
         self.arena.get(e.off..e.kend).unwrap_or_default()
     }

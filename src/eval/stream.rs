@@ -9,17 +9,18 @@
 //!   into its own three external sorters ([`super::spill`]), which spill sorted runs to
 //!   temporary files when they pass the worker's share of [`Spill::memory`]. The main thread
 //!   only counts and gathers problems, then joins the workers' sorted parts.
-//! - At the end: record ids seen twice are found in the sorted ids; the waiting candidates are
-//!   read in ledger order and built with the cross-record state (which grows with recipients
-//!   and periods, not records); the lines are written in ledger order, leaving out those of
-//!   duplicated ids. With more than one thread, a writing thread does the writes while the
+//! - At the end: record ids seen twice are found in the sorted ids (unless the ids came in
+//!   rising order, which proves there are none: [`super::keys::IdSpan`]); the waiting
+//!   candidates are read in ledger order and built with the cross-record state (which grows
+//!   with recipients and periods, not records); the lines are written in ledger order,
+//!   leaving out those of duplicated ids. With more than one thread, a writing thread does the writes while the
 //!   main thread merges.
 //!
 //! Programs with a `duplicates by` rule or a `minimum payout` need every line before any can
 //! be settled; [`streamable`] is false for them and the caller evaluates them in memory.
 
 use super::finalize::{self, build, Built, LineKey, State};
-use super::keys::{duplicate_ids, escape_id, id_entry, key_id, line_key};
+use super::keys::{duplicate_ids, escape_id, id_entry, ids_rise, key_id, line_key, IdSpan};
 use super::sorters::{Sorted3, Sorters};
 use super::spill::{Chunk, Sorted, Sorter};
 use super::{codec, judge, Options};
@@ -198,6 +199,7 @@ pub fn evaluate_lines(
         share,
         dir: spill.dir.clone(),
         left_out: HashSet::new(),
+        id_spans: Vec::new(),
     };
     // Each worker sorts its own entries within its share of the sort memory.
     let worker_share = share.checked_div(threads).unwrap_or(share);
@@ -383,6 +385,8 @@ struct Out {
     lines: Chunk,
     cands: Chunk,
     ids: Chunk,
+    /// How the job's ids came ([`IdSpan`]).
+    id_span: Option<IdSpan>,
 }
 
 impl Ctx<'_> {
@@ -396,6 +400,7 @@ impl Ctx<'_> {
                 Err(p) => out.problems.push(p),
             }
         });
+        out.id_span = IdSpan::of(&out.ids);
         out
     }
 
@@ -494,6 +499,8 @@ struct Acc {
     dir: PathBuf,
     /// Escaped ids of records left out for a problem met while building their lines.
     left_out: HashSet<Vec<u8>>,
+    /// Each job's [`IdSpan`].
+    id_spans: Vec<IdSpan>,
 }
 
 impl Acc {
@@ -511,6 +518,7 @@ impl Acc {
         super::run_lines_within(self.candidates, &self.limits)?;
         self.problems.extend(out.problems);
         self.line_problems.extend(out.line_problems);
+        self.id_spans.extend(out.id_span);
         Ok(())
     }
 
@@ -521,8 +529,13 @@ impl Acc {
             cands.push(s.cands);
             ids.push(s.ids);
         }
-        // 1. Record ids on more than one line: every such record is a problem.
-        let dups = duplicate_ids(Sorted::join(ids), &mut self.problems)?;
+        // 1. Record ids on more than one line: every such record is a problem. When the ids
+        // came in rising order, there are none and the sorted ids are not read.
+        let dups = if ids_rise(&mut self.id_spans) {
+            HashSet::new()
+        } else {
+            duplicate_ids(Sorted::join(ids), &mut self.problems)?
+        };
         let escaped = |id: &str| {
             let mut k = Vec::with_capacity(id.len().saturating_add(2));
             escape_id(id, &mut k);

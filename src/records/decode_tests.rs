@@ -88,3 +88,79 @@ fn the_magnitude_limit_is_ten_to_the_eighteenth() {
     assert!(within_limit(MAX_MAGNITUDE).is_err());
     assert!(within_limit(-MAX_MAGNITUDE).is_err());
 }
+
+/// The plain-decimal reader gives exactly what `Decimal::from_str_exact` gives (value, scale,
+/// sign) whenever it answers, and answers for every usual amount.
+#[test]
+fn plain_decimals_read_as_the_general_parser_reads_them() {
+    let same = |t: &str| {
+        if let Some(d) = plain_decimal(t) {
+            let want = Decimal::from_str_exact(t).unwrap_or_else(|e| panic!("{t:?}: {e}"));
+            assert_eq!(
+                (d, d.scale(), d.to_string(), d.is_sign_negative()),
+                (
+                    want,
+                    want.scale(),
+                    want.to_string(),
+                    want.is_sign_negative()
+                ),
+                "{t:?}"
+            );
+        }
+        plain_decimal(t)
+    };
+    for t in [
+        "0",
+        "7",
+        "88",
+        "1462.97",
+        "1462.90",
+        "0.00",
+        "-0.5",
+        "-12",
+        "00.5",
+        "007",
+        "999999999999999999",
+        "-999999999999999.999",
+        "0.00000000000000001",
+    ] {
+        assert!(same(t).is_some(), "{t:?} should be read");
+    }
+    for t in [
+        "",
+        "-",
+        ".",
+        "1.",
+        ".5",
+        "-.5",
+        "+1",
+        "1e3",
+        " 1",
+        "1 ",
+        "1.2.3",
+        "--1",
+        "-0",
+        "-0.00",
+        "1000000000000000000",
+        "0.0000000000000000001",
+        "1,5",
+        "١",
+    ] {
+        assert!(
+            same(t).is_none(),
+            "{t:?} should be left to the general parser"
+        );
+    }
+    // Random strings over the characters that matter.
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..20_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 22) as usize;
+        let t: String = (0..len)
+            .map(|i| b"0123456789.-0"[((seed >> (i * 3 % 60)) % 13) as usize] as char)
+            .collect();
+        same(&t);
+    }
+}

@@ -40,6 +40,19 @@ pub(crate) struct Chunk {
 }
 
 impl Chunk {
+    /// An empty chunk with room for `arena` bytes of keys and payloads and `entries` entries.
+    pub(crate) fn with_capacity(arena: usize, entries: usize) -> Chunk {
+        Chunk {
+            arena: Vec::with_capacity(arena),
+            index: Vec::with_capacity(entries),
+        }
+    }
+
+    /// Bytes of keys and payloads and number of entries, to size the next chunk.
+    pub(crate) fn size(&self) -> (usize, usize) {
+        (self.arena.len(), self.index.len())
+    }
+
     /// Adds an entry.
     #[cfg(test)]
     pub(crate) fn push(&mut self, key: &[u8], payload: &[u8]) {

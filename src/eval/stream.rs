@@ -205,8 +205,9 @@ pub fn evaluate_lines(
     let worker_share = share.checked_div(threads).unwrap_or(share);
     if threads == 1 {
         let mut sorters = Sorters::new(worker_share, &spill.dir);
+        let mut sizes = Sizes::default();
         let own = read_all(input, opts, |job| {
-            let mut out = ctx.job(&job);
+            let mut out = ctx.job(&job, &mut sizes);
             sorters.absorb(
                 std::mem::take(&mut out.lines),
                 std::mem::take(&mut out.cands),
@@ -230,6 +231,7 @@ pub fn evaluate_lines(
                     .stack_size(super::WORKER_STACK)
                     .spawn_scoped(s, move || -> std::io::Result<Sorted3> {
                         let mut sorters = Sorters::new(worker_share, dir);
+                        let mut sizes = Sizes::default();
                         // After a failure, jobs are still taken (and dropped) so that the
                         // reader never waits on a full queue; the error is returned at the end.
                         let mut failed = Ok(());
@@ -242,7 +244,7 @@ pub fn evaluate_lines(
                             if failed.is_err() {
                                 continue;
                             }
-                            let mut out = ctx.job(&job);
+                            let mut out = ctx.job(&job, &mut sizes);
                             failed = sorters.absorb(
                                 std::mem::take(&mut out.lines),
                                 std::mem::take(&mut out.cands),
@@ -389,9 +391,34 @@ struct Out {
     id_span: Option<IdSpan>,
 }
 
+/// The largest chunks a worker's jobs have made so far: the next job's chunks start that
+/// large, instead of growing (and copying) from nothing each time.
+#[derive(Default)]
+struct Sizes {
+    lines: (usize, usize),
+    cands: (usize, usize),
+    ids: (usize, usize),
+}
+
+impl Sizes {
+    fn chunk(size: (usize, usize)) -> Chunk {
+        Chunk::with_capacity(size.0, size.1)
+    }
+
+    fn learn(size: &mut (usize, usize), chunk: &Chunk) {
+        let (arena, entries) = chunk.size();
+        *size = (size.0.max(arena), size.1.max(entries));
+    }
+}
+
 impl Ctx<'_> {
-    fn job(&self, job: &Job) -> Out {
-        let mut out = Out::default();
+    fn job(&self, job: &Job, sizes: &mut Sizes) -> Out {
+        let mut out = Out {
+            lines: Sizes::chunk(sizes.lines),
+            cands: Sizes::chunk(sizes.cands),
+            ids: Sizes::chunk(sizes.ids),
+            ..Out::default()
+        };
         let mut scratch = Scratch::default();
         job.for_each(self.opts, |line, r| {
             out.records = out.records.saturating_add(1);
@@ -401,6 +428,9 @@ impl Ctx<'_> {
             }
         });
         out.id_span = IdSpan::of(&out.ids);
+        Sizes::learn(&mut sizes.lines, &out.lines);
+        Sizes::learn(&mut sizes.cands, &out.cands);
+        Sizes::learn(&mut sizes.ids, &out.ids);
         out
     }
 

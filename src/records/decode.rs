@@ -123,6 +123,10 @@ pub(super) type RawEvents<'de> = Vec<Option<RawPair<'de>>>;
 pub(super) struct Slot<'de> {
     pub(super) value: Option<&'de str>,
     pub(super) currency: Option<&'de str>,
+    /// The fast scanner read `value` (`currency`) as a string without escapes: its text is
+    /// what is between the quotes, with no second look. False when not known.
+    pub(super) plain: bool,
+    pub(super) currency_plain: bool,
 }
 
 /// What one visit collects: a [`Slot`] per declared field, events.
@@ -293,7 +297,12 @@ fn decode_raw<'de>(
         let mut bad = raw.duplicate_keys.contains(&f.dotted);
         let cell = raw.slots.get(slot).copied().unwrap_or_default();
         let value = match cell.value {
-            Some(r) => match convert(r, &f.ty, f.currency, cell.currency) {
+            Some(r) => match convert(
+                Raw1::new(r, cell.plain),
+                &f.ty,
+                f.currency,
+                cell.currency.map(|c| Raw1::new(c, cell.currency_plain)),
+            ) {
                 Ok(v) => v,
                 Err(m) => {
                     problems.push(problem(Some(f.dotted.clone()), m));
@@ -378,8 +387,13 @@ fn event(dec: &Decoder, ev: &[Option<RawPair<'_>>]) -> Result<Option<Event>, (St
     let mut attrs = Vec::with_capacity(attrs_def.len());
     for a in attrs_def {
         let v = match get(&a.dotted) {
-            Some(r) => convert(r, &a.ty, a.currency, currency)
-                .map_err(|m| (format!(".{}", a.dotted), m))?,
+            Some(r) => convert(
+                Raw1::new(r, false),
+                &a.ty,
+                a.currency,
+                currency.map(Raw1::unknown),
+            )
+            .map_err(|m| (format!(".{}", a.dotted), m))?,
             None => None,
         };
         if v.is_none() && !a.optional {
@@ -488,19 +502,51 @@ fn describe(raw: &str) -> String {
     }
 }
 
+/// One raw JSON value, and whether it is known to be a string without escapes
+/// ([`Slot::plain`]).
+#[derive(Debug, Clone, Copy)]
+struct Raw1<'de> {
+    text: &'de str,
+    plain: bool,
+}
+
+impl<'de> Raw1<'de> {
+    fn new(text: &'de str, plain: bool) -> Self {
+        Raw1 { text, plain }
+    }
+
+    fn unknown(text: &'de str) -> Self {
+        Raw1 { text, plain: false }
+    }
+
+    /// The string's content ([`json_str`], without looking for escapes when known plain).
+    fn str(self) -> Result<Cow<'de, str>, String> {
+        let inner = self
+            .text
+            .strip_prefix('"')
+            .and_then(|r| r.strip_suffix('"'));
+        match inner {
+            Some(inner) if self.plain => Ok(Cow::Borrowed(inner)),
+            _ => json_str(self.text),
+        }
+    }
+}
+
 /// Converts a raw JSON value to its declared type; `Ok(None)` for `null`.
 fn convert(
-    raw: &str,
+    raw1: Raw1<'_>,
     ty: &Type,
     source: CurrencySource,
-    sibling: Option<&str>,
+    sibling: Option<Raw1<'_>>,
 ) -> Result<Option<Value>, String> {
+    let raw = raw1.text;
     if raw == "null" {
         return Ok(None);
     }
-    let number = |raw: &str| -> Result<Decimal, String> {
+    let number = |raw1: Raw1<'_>| -> Result<Decimal, String> {
+        let raw = raw1.text;
         let n = if raw.starts_with('"') {
-            parse_decimal(&json_str(raw)?)
+            parse_decimal(&raw1.str()?)
         } else if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
             parse_decimal(raw)
         } else {
@@ -509,22 +555,22 @@ fn convert(
         within_limit(n)
     };
     Ok(Some(match ty {
-        Type::Text => Value::Text(Arc::from(&*json_str(raw)?)),
+        Type::Text => Value::Text(Arc::from(&*raw1.str()?)),
         Type::Enum(allowed) => {
-            let s = json_str(raw)?;
+            let s = raw1.str()?;
             if !allowed.iter().any(|a| *a == *s) {
                 return Err(format!("\"{s}\" is not one of {}", allowed.join(", ")));
             }
             Value::Text(Arc::from(&*s))
         }
-        Type::Number => Value::Number(number(raw)?),
+        Type::Number => Value::Number(number(raw1)?),
         Type::Money(_) => {
-            let amount = number(raw)?;
+            let amount = number(raw1)?;
             let currency = match source {
                 CurrencySource::Fixed(c) => c,
                 CurrencySource::Sibling => {
                     let c = sibling.ok_or("the amount has no `currency` beside it")?;
-                    let code = json_str(c).map_err(|_| "`currency` must be text".to_string())?;
+                    let code = c.str().map_err(|_| "`currency` must be text".to_string())?;
                     Currency::parse(&code)
                         .ok_or_else(|| format!("`{code}` is not a currency merit knows"))?
                 }
@@ -538,8 +584,8 @@ fn convert(
             }
             Value::Money(crate::money::Money { amount, currency })
         }
-        Type::Date => Value::Date(parse_date(&json_str(raw)?)?),
-        Type::DateTime => Value::DateTime(parse_instant(&json_str(raw)?)?),
+        Type::Date => Value::Date(parse_date(&raw1.str()?)?),
+        Type::DateTime => Value::DateTime(parse_instant(&raw1.str()?)?),
         Type::Bool => match raw {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),
@@ -550,7 +596,7 @@ fn convert(
                 .map_err(|_| format!("expected a list, found {}", describe(raw)))?;
             let mut out = Vec::with_capacity(items.len());
             for (n, it) in (1..).zip(&items) {
-                match convert(it.get(), item, source, sibling)
+                match convert(Raw1::unknown(it.get()), item, source, sibling)
                     .map_err(|m| format!("item {n}: {m}"))?
                 {
                     Some(v) => out.push(v),

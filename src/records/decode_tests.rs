@@ -29,7 +29,7 @@ fn recycling_keeps_the_allocation() {
     let mut v: Vec<Slot<'_>> = Vec::with_capacity(10);
     v.push(Slot {
         value: Some(&text),
-        currency: None,
+        ..Slot::default()
     });
     let at = v.as_ptr() as usize;
     let kept: Vec<Slot<'static>> = recycle(v);

@@ -26,6 +26,7 @@ pub(super) fn scan<'a>(root: &Node, text: &'a str, raw: &mut Raw<'a>, max_depth:
         t: text,
         i: 0,
         max: u32::try_from(max_depth).map_or(MAX_DEPTH, |m| m.min(MAX_DEPTH)),
+        escaped: false,
     };
     s.ws();
     if s.peek() != b'{' || s.max == 0 {
@@ -44,6 +45,8 @@ struct Scanner<'a> {
     i: usize,
     /// Deepest level a list or object may open at.
     max: u32,
+    /// Set when a string with an escape is skipped (see [`Scanner::raw_value`]).
+    escaped: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -147,6 +150,7 @@ impl<'a> Scanner<'a> {
                     return Some(());
                 }
                 b'\\' => {
+                    self.escaped = true;
                     self.bump();
                     match self.peek() {
                         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.bump(),
@@ -276,12 +280,14 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// One value's raw text.
-    #[inline]
-    fn raw_value(&mut self, depth: u32) -> Option<&'a str> {
+    /// One value's raw text, and whether it is a string without escapes.
+    #[inline(always)]
+    fn raw_value(&mut self, depth: u32) -> Option<(&'a str, bool)> {
         let start = self.i;
+        self.escaped = false;
         self.any_value(depth)?;
-        self.t.get(start..self.i)
+        let text = self.t.get(start..self.i)?;
+        Some((text, text.starts_with('"') && !self.escaped))
     }
 
     /// An object against a node of the field tree; the cursor is on its `{`.
@@ -289,7 +295,7 @@ impl<'a> Scanner<'a> {
         const SEEN_KEYS: usize = 24;
         self.bump();
         self.ws();
-        let mut currency: Option<&'a str> = None;
+        let mut currency: Option<(&'a str, bool)> = None;
         let mut money = [0usize; MONEY_SLOTS];
         let mut moneys = 0usize;
         // The fingerprints of the keys seen in this object: a fingerprint seen twice (a key
@@ -317,12 +323,13 @@ impl<'a> Scanner<'a> {
                     .map(|(_, (_, c))| c);
                 match child {
                     Some(Child::Leaf(slot)) => {
-                        let v = self.raw_value(depth)?;
-                        let cell = &mut raw.slots.get_mut(*slot)?.value;
-                        if cell.is_some() {
+                        let (v, plain) = self.raw_value(depth)?;
+                        let cell = raw.slots.get_mut(*slot)?;
+                        if cell.value.is_some() {
                             return None;
                         }
-                        *cell = Some(v);
+                        cell.value = Some(v);
+                        cell.plain = plain;
                         if node.money_sibling {
                             *money.get_mut(moneys)? = *slot;
                             moneys = moneys.checked_add(1)?;
@@ -354,7 +361,8 @@ impl<'a> Scanner<'a> {
         }
         for slot in money.get(..moneys)? {
             if let Some(c) = raw.slots.get_mut(*slot) {
-                c.currency = currency;
+                c.currency = currency.map(|(t, _)| t);
+                c.currency_plain = currency.is_some_and(|(_, plain)| plain);
             }
         }
         Some(())
@@ -400,7 +408,7 @@ impl<'a> Scanner<'a> {
                     self.ws();
                     self.eat(b':')?;
                     self.ws();
-                    let v = self.raw_value(depth.checked_add(1)?)?;
+                    let (v, _) = self.raw_value(depth.checked_add(1)?)?;
                     out.push(Some((Cow::Borrowed(key), v)));
                     if self.separator(b'}')? {
                         break;

@@ -186,6 +186,7 @@ fn a_key_read_in_one_load_has_its_fingerprint() {
                     t: &text,
                     i: lead.len(),
                     max: 64,
+                    escaped: false,
                 };
                 assert_eq!(
                     s.key(),
@@ -203,6 +204,7 @@ fn a_key_read_in_one_load_has_its_fingerprint() {
             t: text,
             i: 0,
             max: 64,
+            escaped: false,
         };
         assert_eq!(s.key(), None, "{text:?}");
     }
@@ -269,5 +271,37 @@ fn first_special_finds_the_first_byte_to_escape() {
                 assert_eq!(super::first_special(&t), Some(at), "{t:?}");
             }
         }
+    }
+}
+
+/// A raw value is plain (its text is what lies between the quotes) only when it is a string
+/// without escapes, whatever came before it.
+#[test]
+fn raw_values_know_whether_they_are_plain_strings() {
+    let cases = [
+        ("\"abc\"", true),
+        ("\"\"", true),
+        ("\"a long string of more than eight bytes\"", true),
+        ("\"a\\\"b\"", false),
+        ("\"\\u0041\"", false),
+        ("\"ends with an escape \\n\"", false),
+        ("12.5", false),
+        ("null", false),
+        ("{\"a\":\"b\"}", false),
+        ("[\"a\"]", false),
+    ];
+    for (value, plain) in cases {
+        // After a value with an escape, so that nothing is left over from it.
+        let text = format!("\"x\\ty\" {value}");
+        let mut s = Scanner {
+            b: text.as_bytes(),
+            t: &text,
+            i: 0,
+            max: 64,
+            escaped: false,
+        };
+        assert!(s.raw_value(1).is_some_and(|(_, p)| !p), "{text:?}");
+        s.ws();
+        assert_eq!(s.raw_value(1), Some((value, plain)), "{text:?}");
     }
 }

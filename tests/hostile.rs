@@ -850,6 +850,38 @@ fn rule_limits_are_flags_of_every_command_that_reads_rules() {
     }
 }
 
+/// `check` and `fmt` stop reading a rule file at its size limit: bytes past it (here a byte
+/// that is not UTF-8) are never looked at, and the file is reported as too large (M0004), from
+/// a path and from standard input alike.
+#[test]
+fn rule_files_are_not_read_past_their_size_limit() {
+    let path = temp("past-the-limit.rules");
+    let mut bytes =
+        format!("program \"x\" {{ currency USD }}\n# {}\n", "0".repeat(200)).into_bytes();
+    bytes.extend_from_slice(b"\xFF\n");
+    std::fs::write(&path, &bytes).expect("write");
+    let file = path.display().to_string();
+    for args in [
+        vec!["check", &file, "--max-rule-bytes", "100"],
+        vec!["fmt", "--check", &file, "--max-rule-bytes", "100"],
+        vec!["fmt", "--check", "-", "--max-rule-bytes", "100"],
+    ] {
+        let o = merit_with_stdin(&args, &bytes);
+        assert_eq!(
+            o.code,
+            if args[0] == "check" { 1 } else { 2 },
+            "{args:?}: {}",
+            o.stderr
+        );
+        let all = format!("{}{}", o.stdout, o.stderr);
+        assert!(
+            all.contains("M0004") && all.contains("larger than the limit of 100 bytes"),
+            "{args:?}: {all}"
+        );
+        assert!(!all.contains("UTF-8"), "{args:?}: {all}");
+    }
+}
+
 #[test]
 fn record_limits_are_flags_of_every_command_that_reads_records() {
     let dir = temp("record-limits.jsonl");

@@ -65,7 +65,8 @@ fn worse(a: i32, b: i32) -> i32 {
 /// Formats one file (or standard input); returns its exit code.
 fn one(path: &Path, args: &FmtArgs) -> i32 {
     let stdin = path.as_os_str() == "-";
-    let text = match super::read_input(&path.to_path_buf()) {
+    let limits = args.rules.limits();
+    let text = match super::read_rule_text(path, limits.max_file_bytes) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", path.display());
@@ -73,7 +74,7 @@ fn one(path: &Path, args: &FmtArgs) -> i32 {
         }
     };
     let name = path.display().to_string();
-    let formatted = match format_with(&name, &text, &args.rules.limits()) {
+    let formatted = match format_with(&name, &text, &limits) {
         Ok(f) => f,
         Err(FormatError::Syntax {
             diagnostics,

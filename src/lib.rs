@@ -60,7 +60,7 @@
 //!
 //! The stages, and where they live:
 //! - [`syntax`]: the pest grammar (`grammar/merit.pest`) and its lowering to [`syntax::ast`].
-//! - [`check`]: name resolution, types, and the lints in `check/lints/`; produces a [`program::Program`].
+//! - [`mod@check`]: name resolution, types, and the lints in `check/lints/`; produces a [`program::Program`].
 //! - [`records`]: the streaming record decoder; [`eval`]: judging records and the cross-record pass.
 //! - [`ledger`] and [`output`]: the result and its renderings; [`diagnostics`]: errors as data.
 //! - [`scenario`]: what-if values for `param`s; [`scenario::apply`] checks the program again

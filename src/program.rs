@@ -1,5 +1,5 @@
 //! The checked program: every name resolved, every field given a slot, every expression typed.
-//! Produced by [`crate::check`], consumed by [`crate::eval`]. Holds no syntax types except the
+//! Produced by [`fn@crate::check`], consumed by [`crate::eval`]. Holds no syntax types except the
 //! small calendar enums it shares with the AST.
 //!
 //! Reward rules (recipient, kind, amount, tier bands, caps, bonuses, timing) are in

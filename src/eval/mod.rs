@@ -2,7 +2,7 @@
 //!
 //! Records are streamed: each is decoded (only the declared fields), judged on its own, and
 //! reduced to the few reward candidates it earns; the input is never held in memory. Decoding and
-//! judging run on `threads` workers; the cross-record pass ([`finalize`]) then orders everything
+//! judging run on `threads` workers; the cross-record pass (`finalize`) then orders everything
 //! by earned time and record id, so the ledger is byte-identical whatever the thread count or
 //! input order. The clock is never read: "today" is [`Options::as_of`].
 

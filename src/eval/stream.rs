@@ -1,16 +1,16 @@
 //! Streaming evaluation, for `merit run --format jsonl|csv`: the same ledger lines as
 //! [`super::evaluate`], byte for byte, in bounded memory.
 //!
-//! - A reader hands blocks of whole lines to the workers ([`crate::records::blocks`]).
+//! - A reader hands blocks of whole lines to the workers (`records::blocks`).
 //! - Each worker decodes and judges its records, and builds and renders the lines of every
-//!   reward that depends on no other record ([`finalize::local`]). Candidates of the other
-//!   rewards (count tiers, `every Nth`, shared caps, budgets) are encoded ([`super::codec`]).
+//!   reward that depends on no other record (`finalize::local`). Candidates of the other
+//!   rewards (count tiers, `every Nth`, shared caps, budgets) are encoded (`eval::codec`).
 //! - Each worker also sorts what it made: rendered lines, waiting candidates and record ids go
-//!   into its own three external sorters ([`super::spill`]), which spill sorted runs to
+//!   into its own three external sorters (`eval::spill`), which spill sorted runs to
 //!   temporary files when they pass the worker's share of [`Spill::memory`]. The main thread
 //!   only counts and gathers problems, then joins the workers' sorted parts.
 //! - At the end: record ids seen twice are found in the sorted ids (unless the ids came in
-//!   rising order, which proves there are none: [`super::keys::IdSpan`]); the waiting
+//!   rising order, which proves there are none: `eval::keys::IdSpan`); the waiting
 //!   candidates are read in ledger order and built with the cross-record state (which grows
 //!   with recipients and periods, not records); the lines are written in ledger order,
 //!   leaving out those of duplicated ids. With more than one thread, a writing thread does the writes while the
@@ -106,7 +106,7 @@ impl Streamed {
 
     /// Writes the ledger's lines in ledger order; returns how many. With more than one
     /// thread, the merge runs here and the writes (the kernel's copying) on a thread of their
-    /// own ([`crate::output::batches`]); the bytes written are the same.
+    /// own (`output::batches`); the bytes written are the same.
     pub fn write(mut self, out: &mut (dyn Write + Send)) -> std::io::Result<u64> {
         if self.threads <= 1 {
             let n = self.write_with(|line| out.write_all(line))?;

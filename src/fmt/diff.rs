@@ -2,7 +2,7 @@
 //!
 //! Arithmetic here is on line counts and indices of two texts already in memory (a rule file
 //! that parsed, so at most `SyntaxLimits::max_file_bytes`, and its formatted form), and on LCS
-//! lengths bounded by those counts; the table is at most [`MAX_CELLS`] cells. None of it can
+//! lengths bounded by those counts; the table is at most `MAX_CELLS` cells. None of it can
 //! overflow, so the module allows `clippy::arithmetic_side_effects`; indexing is still checked.
 #![allow(clippy::arithmetic_side_effects)]
 

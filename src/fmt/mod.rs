@@ -1,6 +1,6 @@
 //! `merit fmt`: one canonical layout for `.rules` files.
 //!
-//! [`format`] parses a file (a file with syntax errors is never formatted), prints its syntax
+//! [`fn@format`] parses a file (a file with syntax errors is never formatted), prints its syntax
 //! tree in the canonical layout (see `docs/fmt.md`), puts every comment back, then parses its
 //! own output and refuses to return it unless the program is the same (spans aside, see
 //! [`equivalent`]) and no comment was lost. Formatting is idempotent: formatting the output
@@ -96,7 +96,7 @@ pub fn format(name: &str, source: &str) -> Result<String, FormatError> {
     format_with(name, source, &SyntaxLimits::default())
 }
 
-/// [`format`], parsing within `limits` (the formatted text is parsed again within them too).
+/// [`fn@format`], parsing within `limits` (the formatted text is parsed again within them too).
 pub fn format_with(name: &str, source: &str, limits: &SyntaxLimits) -> Result<String, FormatError> {
     let before = root(parse_alone(name, source, limits))?;
     let out = print(&before, source);

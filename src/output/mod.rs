@@ -1,6 +1,6 @@
 //! Rendering a ledger: `table` (for people), `json` (one document), `jsonl` (one line per
 //! ledger line, nothing else) and `csv` (opens cleanly in a spreadsheet). Also the atomic file
-//! writer used by `--output`, and writing through a thread of its own ([`batches`]).
+//! writer used by `--output`, and writing through a thread of its own (`batches`).
 
 mod atomic;
 pub(crate) mod batches;

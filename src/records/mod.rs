@@ -2,7 +2,7 @@
 //! program's declared fields, and reporting every record that cannot be judged as a
 //! [`RecordProblem`] with its line, id and field.
 //!
-//! The decoder ([`decode`]) extracts only the declared fields from each line; amounts are parsed
+//! The decoder (`decode`) extracts only the declared fields from each line; amounts are parsed
 //! from their JSON text straight into `Decimal`, never through a float.
 
 pub(crate) mod blocks;

@@ -1,7 +1,7 @@
 //! [`Term`]: a value in a term position (a window's dates, a deadline, a hold, a cap, a bonus,
 //! a tier bound) written either as the value itself or as the name of a `param`.
 //!
-//! The parser keeps what was written; the checker ([`crate::check`]) turns every
+//! The parser keeps what was written; the checker ([`mod@crate::check`]) turns every
 //! [`Term::Param`] into a [`Term::Named`] holding the parameter's value (or a scenario's
 //! override of it) before anything else reads the program, so the rest of the checker, the
 //! lints and the evaluator always find a value, and explanations can still name the parameter.

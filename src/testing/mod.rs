@@ -5,7 +5,7 @@
 //! lines, totals, summary counts, record problems) or, for a deliberately broken program, the
 //! diagnostic its check must report. The format is documented in `docs/testing.md`.
 //!
-//! The stages: [`discover`] finds programs and test files under paths, [`file`] reads a test
+//! The stages: [`discover`] finds programs and test files under paths, [`mod@file`] reads a test
 //! file, [`run`] runs the tests and checks them with [`expect`], [`coverage`] sums what the
 //! runs exercised, and [`render_text`], [`render_json`] and [`render_junit`] report it.
 

@@ -644,6 +644,18 @@ fn hostile_rule_files() {
         out.contains("M0004") && out.contains("deep-parens.rules:2:"),
         "{out}"
     );
+    assert!(out.contains("name part of the expression"), "{out}");
+    // Blocks that nest past the limit (every `{` left open) get a hint about blocks instead.
+    let open = format!(
+        "{header}{}",
+        "events { won }\nmilestone m = event won\nreward r on m to referrer {\n".repeat(70)
+    );
+    let (code, out) = run_check("open-blocks.rules", &open);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("M0004") && out.contains("is never closed") && !out.contains("condition"),
+        "{out}"
+    );
     let nots = format!("{header}condition c = {}true\n", "not ".repeat(10_000));
     let (code, out) = run_check("deep-nots.rules", &nots);
     assert_eq!(code, 1, "{out}");

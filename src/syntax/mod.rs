@@ -241,6 +241,10 @@ fn parse_one(
                 "brackets nest",
                 "name part of the expression with `condition`; the limit can be raised with --max-rule-depth",
             ),
+            Nested::Braces => (
+                "brackets nest",
+                "blocks nest only a few deep in a program (`tiers { }` in a `reward { }`): look for a `{` before this one that is never closed; the limit can be raised with --max-rule-depth",
+            ),
             Nested::Minus => (
                 "prefix `-` operators nest",
                 "two `-` in a row cancel out (`- - x` is `x`); the limit can be raised with --max-rule-depth",
@@ -352,8 +356,10 @@ fn recover(
 
 /// What nests too deeply.
 enum Nested {
-    /// `(`, `[`, `{`.
+    /// `(`, `[`, or a `{` opened inside them.
     Brackets,
+    /// A `{` that passes the limit outside any `(` or `[`: blocks, not an expression.
+    Braces,
     /// A run of prefix `-`.
     Minus,
 }
@@ -366,6 +372,8 @@ fn too_deep(text: &str, max: usize) -> Option<(usize, Nested)> {
     let mut in_comment = false;
     let mut escaped = false;
     let mut prefix_run = 0usize;
+    // Open `(` and `[`: a `{` past the limit with none open is a block, not an expression.
+    let mut open_round = 0usize;
     for (i, c) in text.char_indices() {
         if in_comment {
             in_comment = c != '\n';
@@ -385,11 +393,24 @@ fn too_deep(text: &str, max: usize) -> Option<(usize, Nested)> {
             '#' => in_comment = true,
             '(' | '[' | '{' => {
                 depth = depth.saturating_add(1);
+                if c != '{' {
+                    open_round = open_round.saturating_add(1);
+                }
                 if depth > max {
-                    return Some((i, Nested::Brackets));
+                    let what = if c == '{' && open_round == 0 {
+                        Nested::Braces
+                    } else {
+                        Nested::Brackets
+                    };
+                    return Some((i, what));
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if c != '}' {
+                    open_round = open_round.saturating_sub(1);
+                }
+            }
             _ => {}
         }
         // Long runs of prefix `-` (`- - - x`) nest just as deeply (runs of `not` are bounded by

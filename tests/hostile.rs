@@ -292,6 +292,57 @@ fn work_limits_name_the_limit_the_record_and_the_rule() {
     );
 }
 
+/// Every record of a file with one id is a problem, and each says so in a message of bounded
+/// length (the first ten lines and how many in all), in memory and streamed: the report grows
+/// with the records, not with their square.
+#[test]
+fn one_id_on_every_line_gives_bounded_messages() {
+    let n = 5_000;
+    let line = good("SAME");
+    let input: String = (0..n).map(|_| format!("{line}\n")).collect();
+    for format in ["json", "jsonl"] {
+        let o = merit_with_stdin(
+            &[
+                "run",
+                PROGRAM,
+                "--records",
+                "-",
+                "--as-of",
+                "2025-12-31",
+                "--format",
+                format,
+                "--keep-going",
+            ],
+            input.as_bytes(),
+        );
+        assert_eq!(
+            o.code,
+            0,
+            "{format}: {}",
+            &o.stderr[..o.stderr.len().min(2000)]
+        );
+        let want = format!(
+            "record problem: line 1, record SAME, field id: the record id appears on {n} lines: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and {} more",
+            n - 10
+        );
+        assert!(
+            o.stderr.contains(&want),
+            "{format}: {}",
+            &o.stderr[..o.stderr.len().min(2000)]
+        );
+        // About 130 bytes a record (a message naming all 5,000 lines would make 150 MB).
+        assert!(
+            o.stderr.len() < n * 200,
+            "{format}: {} bytes of problems",
+            o.stderr.len()
+        );
+        assert!(
+            !o.stdout.contains("\"record_id\":\"SAME\""),
+            "{format}: SAME was paid"
+        );
+    }
+}
+
 #[test]
 fn a_record_lists_at_most_its_limit_of_problems() {
     // 150 events with a broken time, on two lines with the same id: 151 problems each.

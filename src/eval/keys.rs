@@ -19,8 +19,7 @@ pub(super) fn duplicate_ids(
         lines.dedup();
         if lines.len() > 1 {
             let id = unescape_id(group);
-            let list: Vec<String> = lines.iter().map(u64::to_string).collect();
-            let message = format!("the record id appears on lines {}", list.join(", "));
+            let message = duplicate_id_message(lines);
             for &line in lines.iter() {
                 problems.push(RecordProblem {
                     line,
@@ -51,6 +50,29 @@ pub(super) fn duplicate_ids(
     }
     flush(&group, &mut lines, &mut dups);
     Ok(dups)
+}
+
+/// Lines named in full in a duplicated id's message; past them it says how many more.
+const LINES_NAMED: usize = 10;
+
+/// The problem of every record whose id is on more than one line (`lines`, in order): the
+/// lines, or for an id on more than [`LINES_NAMED`] lines the first of them and how many in
+/// all, so that a file whose every record has one id gets a message of bounded length per
+/// record, not one as long as the file.
+pub(super) fn duplicate_id_message(lines: &[u64]) -> String {
+    let named: Vec<String> = lines.iter().take(LINES_NAMED).map(u64::to_string).collect();
+    match lines
+        .len()
+        .checked_sub(LINES_NAMED)
+        .filter(|more| *more > 0)
+    {
+        None => format!("the record id appears on lines {}", named.join(", ")),
+        Some(more) => format!(
+            "the record id appears on {} lines: {} and {more} more",
+            lines.len(),
+            named.join(", ")
+        ),
+    }
 }
 
 /// How one job's id entries ([`id_entry`]) came, in line order: the first and the last, and
@@ -198,6 +220,22 @@ mod tests {
         assert!(!ids_rise(&mut [a(), span(&[("R3", 4)])]));
         // "R10" sorts below "R9" as text: ids compare as bytes, not as numbers.
         assert!(!ids_rise(&mut [span(&[("R9", 1), ("R10", 2)])]));
+    }
+
+    #[test]
+    fn a_duplicated_id_names_ten_lines_at_most() {
+        use super::duplicate_id_message as m;
+        assert_eq!(m(&[2, 3]), "the record id appears on lines 2, 3");
+        let ten: Vec<u64> = (1..=10).collect();
+        assert_eq!(
+            m(&ten),
+            "the record id appears on lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+        );
+        let many: Vec<u64> = (1..=30_000).collect();
+        assert_eq!(
+            m(&many),
+            "the record id appears on 30000 lines: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 29990 more"
+        );
     }
 
     #[test]

@@ -105,14 +105,21 @@ pub(crate) fn finalize(
                 .insert(p.line);
         }
     }
-    let duplicate_id = |id: &Arc<str>, line: u64| -> Option<RecordProblem> {
+    // One message per duplicated id, made once (it names at most a few of the lines).
+    let mut messages: HashMap<Arc<str>, String> = HashMap::new();
+    let mut duplicate_id = |id: &Arc<str>, line: u64| -> Option<RecordProblem> {
         let lines = lines_by_id.get(id).filter(|l| l.len() > 1)?;
-        let list: Vec<String> = lines.iter().map(u64::to_string).collect();
         Some(RecordProblem {
             line,
             record_id: Some(id.to_string()),
             field: Some("id".into()),
-            message: format!("the record id appears on lines {}", list.join(", ")),
+            message: messages
+                .entry(id.clone())
+                .or_insert_with(|| {
+                    let lines: Vec<u64> = lines.iter().copied().collect();
+                    super::keys::duplicate_id_message(&lines)
+                })
+                .clone(),
         })
     };
     let mut dup_problems: Vec<RecordProblem> = problems

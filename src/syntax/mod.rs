@@ -241,9 +241,15 @@ fn parse_one(
                 "brackets nest",
                 "name part of the expression with `condition`; the limit can be raised with --max-rule-depth",
             ),
+            // A program's blocks nest a few deep at most (`tiers { }` in a `reward { }`):
+            // past a low limit that is all it is, past a high one a `{` was left open.
+            Nested::Braces if limits.max_nesting < 8 => (
+                "brackets nest",
+                "blocks nest a few deep in a program (`tiers { }` in a `reward { }`): raise the limit with --max-rule-depth",
+            ),
             Nested::Braces => (
                 "brackets nest",
-                "blocks nest only a few deep in a program (`tiers { }` in a `reward { }`): look for a `{` before this one that is never closed; the limit can be raised with --max-rule-depth",
+                "blocks nest only a few deep in a program: look for a `{` before this one that is never closed; the limit can be raised with --max-rule-depth",
             ),
             Nested::Minus => (
                 "prefix `-` operators nest",

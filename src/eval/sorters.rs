@@ -1,6 +1,7 @@
 //! A worker's three external sorters for streaming evaluation ([`super::stream`]): its
 //! rendered lines, its waiting candidates and its record ids, each sorted (and spilled to
-//! temporary files past its share of memory) on the worker that made them.
+//! temporary files past its share of memory) on the worker that made them, and the sizes its
+//! jobs' chunks start at.
 
 use super::spill::{Chunk, Sorted, Sorter};
 
@@ -41,5 +42,27 @@ impl Sorters {
             cands: self.cands.finish()?,
             ids: self.ids.finish()?,
         })
+    }
+}
+
+/// The largest chunks a worker's jobs have made so far: the next job's chunks start that
+/// large, instead of growing (and copying) from nothing each time.
+#[derive(Default)]
+pub(super) struct Sizes {
+    pub(super) lines: (usize, usize),
+    pub(super) cands: (usize, usize),
+    pub(super) ids: (usize, usize),
+}
+
+impl Sizes {
+    /// An empty chunk of a size [`Sizes::learn`] kept.
+    pub(super) fn chunk(size: (usize, usize)) -> Chunk {
+        Chunk::with_capacity(size.0, size.1)
+    }
+
+    /// Keeps the larger of `size` and what `chunk` holds.
+    pub(super) fn learn(size: &mut (usize, usize), chunk: &Chunk) {
+        let (arena, entries) = chunk.size();
+        *size = (size.0.max(arena), size.1.max(entries));
     }
 }

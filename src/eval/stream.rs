@@ -13,15 +13,15 @@
 //!   rising order, which proves there are none: `eval::keys::IdSpan`); the waiting
 //!   candidates are read in ledger order and built with the cross-record state (which grows
 //!   with recipients and periods, not records); the lines are written in ledger order,
-//!   leaving out those of duplicated ids. With more than one thread, a writing thread does the writes while the
-//!   main thread merges.
+//!   leaving out those of duplicated ids. With more than one thread, a writing thread does
+//!   the writes while the main thread merges.
 //!
 //! Programs with a `duplicates by` rule or a `minimum payout` need every line before any can
 //! be settled; [`streamable`] is false for them and the caller evaluates them in memory.
 
 use super::finalize::{self, build, Built, LineKey, State};
 use super::keys::{duplicate_ids, escape_id, id_entry, ids_rise, key_id, line_key, IdSpan};
-use super::sorters::{Sorted3, Sorters};
+use super::sorters::{Sizes, Sorted3, Sorters};
 use super::spill::{Chunk, Sorted, Sorter};
 use super::{codec, judge, Options};
 use crate::ledger::Line;
@@ -389,26 +389,6 @@ struct Out {
     ids: Chunk,
     /// How the job's ids came ([`IdSpan`]).
     id_span: Option<IdSpan>,
-}
-
-/// The largest chunks a worker's jobs have made so far: the next job's chunks start that
-/// large, instead of growing (and copying) from nothing each time.
-#[derive(Default)]
-struct Sizes {
-    lines: (usize, usize),
-    cands: (usize, usize),
-    ids: (usize, usize),
-}
-
-impl Sizes {
-    fn chunk(size: (usize, usize)) -> Chunk {
-        Chunk::with_capacity(size.0, size.1)
-    }
-
-    fn learn(size: &mut (usize, usize), chunk: &Chunk) {
-        let (arena, entries) = chunk.size();
-        *size = (size.0.max(arena), size.1.max(entries));
-    }
 }
 
 impl Ctx<'_> {

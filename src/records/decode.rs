@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::numbers::{parse_decimal, within_limit};
 use super::scan::first_special;
 use super::seeds::ObjectSeed;
 
@@ -405,74 +406,6 @@ fn event(dec: &Decoder, ev: &[Option<RawPair<'_>>]) -> Result<Option<Event>, (St
         attrs.push(v);
     }
     Ok(Some(Event { kind, at, attrs }))
-}
-
-/// Parses a JSON number's text (or a numeric string's content) exactly.
-pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    if let Some(d) = plain_decimal(text) {
-        return Ok(d);
-    }
-    let t = text.trim();
-    let parsed = if t.contains(['e', 'E']) {
-        Decimal::from_scientific(t)
-    } else {
-        Decimal::from_str_exact(t)
-    };
-    parsed.map_err(|_| {
-        if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c)) {
-            format!("`{text}` is not a number")
-        } else {
-            format!("`{text}` cannot be held exactly (at most 28 significant digits)")
-        }
-    })
-}
-
-/// `[-]digits[.digits]` with at most 18 digits (every usual amount, score or count) read
-/// without the general parser, which allocates: the value and scale `Decimal::from_str_exact`
-/// gives. Anything else (`None`) is left to it: signs other than one `-`, exponents, white
-/// space, a point without digits on both sides, more digits, and `-0`.
-pub(super) fn plain_decimal(text: &str) -> Option<Decimal> {
-    let (negative, digits) = match text.as_bytes().split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, text.as_bytes()),
-    };
-    if digits.len() > 19 {
-        return None;
-    }
-    let (mut mantissa, mut count, mut decimals) = (0u64, 0u32, None::<u32>);
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {
-                // At most 18 digits: below 10^18, so nothing wraps.
-                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(c & 0x0F));
-                count = count.wrapping_add(1);
-                decimals = decimals.map(|d| d.wrapping_add(1));
-            }
-            b'.' if decimals.is_none() && count > 0 => decimals = Some(0),
-            _ => return None,
-        }
-    }
-    if count == 0 || count > 18 || decimals == Some(0) || (negative && mantissa == 0) {
-        return None;
-    }
-    let m = i64::try_from(mantissa).ok()?;
-    let m = if negative { m.wrapping_neg() } else { m };
-    Decimal::try_new(m, decimals.unwrap_or(0)).ok()
-}
-
-/// The largest magnitude of a number or amount read from a record (exclusive): 10^18. Totals of
-/// billions of lines of such amounts still fit exactly in a Decimal, so sums, caps and budgets
-/// can never overflow.
-pub const MAX_MAGNITUDE: Decimal = Decimal::from_parts(2_808_348_672, 232_830_643, 0, false, 0);
-
-fn within_limit(n: Decimal) -> Result<Decimal, String> {
-    if n.abs() >= MAX_MAGNITUDE {
-        Err(format!(
-            "{n} is beyond the largest amount merit accepts (10^18)"
-        ))
-    } else {
-        Ok(n)
-    }
 }
 
 /// A JSON string's content: borrowed when it has no escapes (the raw text was validated when

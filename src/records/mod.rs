@@ -8,10 +8,12 @@
 pub(crate) mod blocks;
 mod decode;
 mod nesting;
+mod numbers;
 mod scan;
 mod seeds;
 
-pub use decode::{decode_line, decode_line_reusing, Decoder, Scratch, MAX_MAGNITUDE};
+pub use decode::{decode_line, decode_line_reusing, Decoder, Scratch};
+pub use numbers::MAX_MAGNITUDE;
 pub(crate) use scan::first_special;
 
 use crate::time::Instant;

@@ -358,8 +358,10 @@ pub(crate) struct Merge<'a> {
     /// Each part in memory and its entries not read yet.
     mems: Vec<(&'a Mem, &'a [Ref])>,
     runs: Vec<RunReader<'a>>,
-    /// Sources that still have entries, the smallest first; built on the first call.
-    heap: Vec<Source>,
+    /// Sources that still have entries, the smallest first, each with its current entry's key
+    /// prefix (most comparisons end there, without looking the entry up); built on the first
+    /// call.
+    heap: Vec<(u64, Source)>,
     started: bool,
 }
 
@@ -380,10 +382,14 @@ impl Merge<'_> {
         }
     }
 
-    /// Whether source `a`'s entry comes before source `b`'s.
-    fn before(&self, a: Source, b: Source) -> bool {
+    /// Whether heap entry `a`'s source comes before `b`'s: by key prefix, then by key, then
+    /// by source.
+    fn before(&self, (pa, a): (u64, Source), (pb, b): (u64, Source)) -> bool {
+        if pa != pb {
+            return pa < pb;
+        }
         match (self.head(a), self.head(b)) {
-            (Some((pa, ka, _)), Some((pb, kb, _))) => (pa, ka, a) < (pb, kb, b),
+            (Some((_, ka, _)), Some((_, kb, _))) => (ka, a) < (kb, b),
             (Some(_), None) => true,
             _ => false,
         }
@@ -419,12 +425,12 @@ impl Merge<'_> {
             all.extend((0..self.runs.len()).map(Source::Run));
             self.heap = all
                 .into_iter()
-                .filter(|s| self.head(*s).is_some())
+                .filter_map(|s| self.head(s).map(|(p, _, _)| (p, s)))
                 .collect();
             for at in (0..self.heap.len() / 2).rev() {
                 self.sift_down(at);
             }
-        } else if let Some(&top) = self.heap.first() {
+        } else if let Some(&(_, top)) = self.heap.first() {
             // Past the entry returned last.
             match top {
                 Source::Mem(i) => {
@@ -438,15 +444,22 @@ impl Merge<'_> {
                     }
                 }
             }
-            if self.head(top).is_none() {
-                self.heap.swap_remove(0);
+            match self.head(top).map(|(p, _, _)| p) {
+                Some(p) => {
+                    if let Some(first) = self.heap.first_mut() {
+                        first.0 = p;
+                    }
+                }
+                None => {
+                    self.heap.swap_remove(0);
+                }
             }
             self.sift_down(0);
         }
         Ok(self
             .heap
             .first()
-            .and_then(|&s| self.head(s))
+            .and_then(|&(_, s)| self.head(s))
             .map(|(_, k, p)| (k, p)))
     }
 }

@@ -545,3 +545,23 @@ fn cli_check_diff_write_and_errors() {
     assert_eq!(code, 2, "unreadable files exit 2");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A byte-order mark is read past, as `merit check` does, and kept: a formatted file with one
+/// passes `--check`, and a messy one is formatted after it.
+#[test]
+fn a_byte_order_mark_is_formatted_past_and_kept() {
+    let dir = temp_dir("bom");
+    let file = dir.join("bom.rules");
+    std::fs::write(&file, "\u{FEFF}param   x=1\n").expect("write");
+    let (code, out, err) = merit(&dir, &["fmt", "--check", "bom.rules"]);
+    assert_eq!((code, out.as_str()), (1, "bom.rules\n"), "{err}");
+    let (code, _, err) = merit(&dir, &["fmt", "bom.rules"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        "\u{FEFF}param x = 1\n"
+    );
+    let (code, out, err) = merit(&dir, &["fmt", "--check", "bom.rules"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1041,14 +1041,16 @@ fn rule_files_that_are_not_utf8_or_too_large_for_memory() {
         b"program \"x\" { currency USD timezone \"UTC\" }\n# caf\xe9\n",
     )
     .expect("write");
-    let o = merit_with_stdin(&["check", &path.display().to_string()], b"");
-    assert_eq!(o.code, 2, "{}", o.stderr);
-    assert!(
-        o.stderr
-            .contains("latin1.rules: line 2, column 6: byte 0xE9 is not UTF-8"),
-        "{}",
-        o.stderr
-    );
+    for args in [&["check"][..], &["fmt", "--check"]] {
+        let o = merit_with_stdin(&[args, &[&path.display().to_string()]].concat(), b"");
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr
+                .contains("latin1.rules: line 2, column 6: byte 0xE9 is not UTF-8"),
+            "{args:?}: {}",
+            o.stderr
+        );
+    }
     // A rule file is never read past its limit: standard input that never ends stops there.
     let mut child = Command::new(env!("CARGO_BIN_EXE_merit"))
         .args(["check", "-"])

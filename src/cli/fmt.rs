@@ -66,7 +66,15 @@ fn worse(a: i32, b: i32) -> i32 {
 fn one(path: &Path, args: &FmtArgs) -> i32 {
     let stdin = path.as_os_str() == "-";
     let limits = args.rules.limits();
-    let text = match super::read_rule_text(path, limits.max_file_bytes) {
+    // Never past the size limit (M0004 then), as `check` reads.
+    let read = if stdin {
+        crate::syntax::read_rules_as_written(std::io::stdin().lock(), &limits)
+    } else {
+        std::fs::File::open(path)
+            .map_err(|e| e.to_string())
+            .and_then(|f| crate::syntax::read_rules_as_written(f, &limits))
+    };
+    let text = match read {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", path.display());
@@ -74,8 +82,14 @@ fn one(path: &Path, args: &FmtArgs) -> i32 {
         }
     };
     let name = path.display().to_string();
-    let formatted = match format_with(&name, &text, &limits) {
-        Ok(f) => f,
+    // A byte-order mark is not part of the program (`check` drops it too): the text after it
+    // is formatted, and the mark is kept.
+    let (bom, source) = match text.strip_prefix('\u{FEFF}') {
+        Some(rest) => ("\u{FEFF}", rest),
+        None => ("", text.as_str()),
+    };
+    let formatted = match format_with(&name, source, &limits) {
+        Ok(f) => format!("{bom}{f}"),
         Err(FormatError::Syntax {
             diagnostics,
             sources,

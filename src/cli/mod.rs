@@ -12,7 +12,7 @@ mod run;
 mod test;
 
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Exit codes.
 pub mod exit {
@@ -104,31 +104,6 @@ pub(crate) fn read_input(path: &PathBuf) -> std::io::Result<String> {
     } else {
         std::fs::read_to_string(path)
     }
-}
-
-/// Reads a rule file (or standard input for `-`) as it is, byte-order mark and all, for
-/// `merit fmt`; never past `max` bytes and a few more: a longer file is cut there and its
-/// text (cut mid-character or not) fails the size limit when parsed (M0004).
-pub(crate) fn read_rule_text(path: &Path, max: usize) -> std::io::Result<String> {
-    use std::io::Read as _;
-    let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(4);
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin().lock().take(cap).read_to_end(&mut bytes)?;
-    } else {
-        std::fs::File::open(path)?
-            .take(cap)
-            .read_to_end(&mut bytes)?;
-    }
-    if bytes.len() > max {
-        return Ok(String::from_utf8_lossy(&bytes).into_owned());
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
 }
 
 /// Today's date in UTC, from the system clock (the CLI's default for `--as-of`; the library

@@ -88,6 +88,23 @@ pub fn parse_limited(name: &str, text: &str, limits: &SyntaxLimits) -> Parsed {
 /// text just over the limit, which parsing reports as M0004), drops a byte-order mark, and
 /// refuses text that is not UTF-8, saying where (`line L, column C`).
 pub fn read_rules(input: impl std::io::Read, limits: &SyntaxLimits) -> Result<String, String> {
+    read_source(input, limits, false)
+}
+
+/// [`read_rules`], keeping a byte-order mark: the file as written, for `merit fmt`, which
+/// gives it back as it came when it needs no change.
+pub fn read_rules_as_written(
+    input: impl std::io::Read,
+    limits: &SyntaxLimits,
+) -> Result<String, String> {
+    read_source(input, limits, true)
+}
+
+fn read_source(
+    input: impl std::io::Read,
+    limits: &SyntaxLimits,
+    keep_bom: bool,
+) -> Result<String, String> {
     use std::io::Read as _;
     let mut bytes = Vec::new();
     // One byte over the limit (and room for a byte-order mark) tells a file that is too large.
@@ -99,12 +116,14 @@ pub fn read_rules(input: impl std::io::Read, limits: &SyntaxLimits) -> Result<St
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let kept = if keep_bom { bytes.as_slice() } else { body };
     if body.len() > limits.max_file_bytes {
         // Longer than the limit whatever was cut: parsing reports M0004 on it.
-        return Ok(String::from_utf8_lossy(body).into_owned());
+        return Ok(String::from_utf8_lossy(kept).into_owned());
     }
     match std::str::from_utf8(body) {
-        Ok(t) => Ok(t.to_string()),
+        // `kept` is `body`, or a byte-order mark (UTF-8 itself) and `body`: nothing is lost.
+        Ok(_) => Ok(String::from_utf8_lossy(kept).into_owned()),
         Err(e) => {
             let good = body.get(..e.valid_up_to()).unwrap_or_default();
             // Counts within the file: saturating is exact.

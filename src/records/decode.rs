@@ -389,7 +389,7 @@ fn event(dec: &Decoder, ev: &[Option<RawPair<'_>>]) -> Result<Option<Event>, (St
     for a in attrs_def {
         let v = match get(&a.dotted) {
             Some(r) => convert(
-                Raw1::new(r, false),
+                Raw1::unknown(r),
                 &a.ty,
                 a.currency,
                 currency.map(Raw1::unknown),

@@ -6,12 +6,12 @@ use crate::money::{format_amount, Currency};
 use crate::program::RewardKind;
 use crate::records::RecordProblem;
 use crate::time::Instant;
+use crate::value::Text;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// Where a line stands as of the run's date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -54,9 +54,9 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct RecipientRef {
     /// `referrer`, `referee`, or a party's role.
-    pub role: Arc<str>,
+    pub role: Text,
     /// Their id.
-    pub id: Arc<str>,
+    pub id: Text,
 }
 
 /// Ordered key/value facts behind a line, serialized as a JSON object in this order. Keys are
@@ -111,7 +111,7 @@ pub struct Line {
     /// Stable id: program, version, rule, record, recipient, occurrence.
     pub id: String,
     /// The referral record.
-    pub record_id: Arc<str>,
+    pub record_id: Text,
     /// Who receives it.
     pub recipient: RecipientRef,
     /// The reward rule.

@@ -22,7 +22,7 @@ use crate::program::{ParamDef, Program};
 use crate::source::Span;
 use crate::syntax::ast::{Item, Literal, LiteralKind, MoneyLit, Name};
 use crate::syntax::{parse_with, SyntaxLimits};
-use crate::value::{Type, Value};
+use crate::value::{Text, Type, Value};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
@@ -154,7 +154,7 @@ fn literal_value(l: &Literal) -> Result<Value, ScenarioError> {
         LiteralKind::Duration(d) => Value::Duration(*d),
         LiteralKind::Date(d) => Value::Date(*d),
         LiteralKind::Number(n) => Value::Number(*n),
-        LiteralKind::Text(t) => Value::Text(Arc::from(t.as_str())),
+        LiteralKind::Text(t) => Value::Text(Text::new(t)),
         LiteralKind::Bool(b) => Value::Bool(*b),
         LiteralKind::List(items) => {
             let mut vals: Vec<Value> = Vec::with_capacity(items.len());
@@ -235,7 +235,7 @@ pub fn override_value(param: &ParamDef, raw: &str) -> Result<Value, ScenarioErro
     if *ty == Type::Text {
         return Ok(match parsed {
             Ok(v @ Value::Text(_)) => v,
-            _ => Value::Text(Arc::from(raw.trim())),
+            _ => Value::Text(Text::new(raw.trim())),
         });
     }
     let value = match parsed {

@@ -8,6 +8,10 @@ use rust_decimal::Decimal;
 use std::fmt;
 use std::sync::Arc;
 
+/// A text value: inline up to 23 bytes (most record texts are short ids), shared past that;
+/// cloning never copies the heap.
+pub type Text = smol_str::SmolStr;
+
 /// `1st`, `2nd`, `3rd`, `4th`, `11th`, `21st`.
 pub fn ordinal(n: u64) -> String {
     let suffix = match (n % 10, n % 100) {
@@ -98,7 +102,7 @@ pub enum Value {
     /// A percentage as written (2 for 2%).
     Percent(Decimal),
     /// Text.
-    Text(Arc<str>),
+    Text(Text),
     /// A date.
     Date(NaiveDate),
     /// An instant.

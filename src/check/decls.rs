@@ -90,7 +90,7 @@ impl<'a> Checker<'a> {
             LiteralKind::Duration(d) => (Value::Duration(*d), Type::Duration),
             LiteralKind::Date(d) => (Value::Date(*d), Type::Date),
             LiteralKind::Number(n) => (Value::Number(*n), Type::Number),
-            LiteralKind::Text(t) => (Value::Text(Arc::from(t.as_str())), Type::Text),
+            LiteralKind::Text(t) => (Value::Text(crate::value::Text::new(t)), Type::Text),
             LiteralKind::Bool(b) => (Value::Bool(*b), Type::Bool),
             LiteralKind::List(items) => {
                 let mut vals = Vec::new();

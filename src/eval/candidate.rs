@@ -10,9 +10,8 @@ use crate::program::*;
 use crate::records::Event;
 use crate::stamp::Rfc3339;
 use crate::time::{add, add_to_date, local_date, payout_day, Instant};
-use crate::value::Value;
+use crate::value::{Text, Value};
 use rust_decimal::Decimal;
-use std::sync::{Arc, LazyLock};
 
 /// `format!` into a string sized for an explanation's phrase up front: every line of the
 /// ledger explains itself, and a string grown piece by piece is copied again at each step.
@@ -25,8 +24,8 @@ macro_rules! phrase {
 }
 
 /// The two usual roles, shared by every candidate rather than allocated for each.
-static REFERRER: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("referrer"));
-static REFEREE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("referee"));
+const REFERRER: Text = Text::new_static("referrer");
+const REFEREE: Text = Text::new_static("referee");
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn candidate(
@@ -35,7 +34,7 @@ pub(super) fn candidate(
     reward: &RewardDef,
     occurrence: u32,
     earned_at: Instant,
-    record_id: &Arc<str>,
+    record_id: &Text,
     as_of_end: Instant,
     firsts: &[Option<Instant>],
     mut cov: Option<&mut super::Coverage>,
@@ -61,7 +60,7 @@ pub(super) fn candidate(
             return Ok(None);
         }
     }
-    let text_field = |slot: usize| -> Result<Arc<str>, EvalError> {
+    let text_field = |slot: usize| -> Result<Text, EvalError> {
         match ctx.record.fields.get(slot).cloned().flatten() {
             Some(Value::Text(t)) => Ok(t),
             _ => {
@@ -77,10 +76,10 @@ pub(super) fn candidate(
             }
         }
     };
-    let (role, recipient): (Arc<str>, Arc<str>) = match &reward.recipient {
-        Recipient::Referrer => (REFERRER.clone(), text_field(slot::REFERRER_ID)?),
-        Recipient::Referee => (REFEREE.clone(), text_field(slot::REFEREE_ID)?),
-        Recipient::Party { slot, role } => (Arc::from(role.as_str()), text_field(*slot)?),
+    let (role, recipient): (Text, Text) = match &reward.recipient {
+        Recipient::Referrer => (REFERRER, text_field(slot::REFERRER_ID)?),
+        Recipient::Referee => (REFEREE, text_field(slot::REFEREE_ID)?),
+        Recipient::Party { slot, role } => (Text::new(role), text_field(*slot)?),
     };
     let referee = text_field(slot::REFEREE_ID)?;
     let mut facts = Facts(Vec::with_capacity(8));

@@ -7,6 +7,7 @@ use crate::ledger::Facts;
 use crate::money::{Currency, Money};
 use crate::syntax::ast::{Duration, DurationUnit};
 use crate::time::Instant;
+use crate::value::Text;
 use crate::value::Value;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -91,10 +92,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Candidate> {
         reward: usize::try_from(r.u64v()?).ok()?,
         occurrence: u32::try_from(r.u64v()?).ok()?,
         earned_at: r.instant()?,
-        record_id: Arc::from(r.text()?),
-        role: Arc::from(r.text()?),
-        recipient: Arc::from(r.text()?),
-        referee: Arc::from(r.text()?),
+        record_id: Text::new(r.text()?),
+        role: Text::new(r.text()?),
+        recipient: Text::new(r.text()?),
+        referee: Text::new(r.text()?),
         base: match r.byte()? {
             0 => Base::Value(r.value()?),
             1 => Base::ByCount(r.values()?),
@@ -356,7 +357,7 @@ impl<'a> Reader<'a> {
                 })
             }
             3 => Value::Percent(self.decimal()?),
-            4 => Value::Text(Arc::from(self.text()?)),
+            4 => Value::Text(Text::new(self.text()?)),
             5 => Value::Date(self.date()?),
             6 => Value::DateTime(self.instant()?),
             7 => Value::Duration(Duration {

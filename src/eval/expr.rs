@@ -7,12 +7,11 @@ use crate::program::{Aggregate, Expr, Func, Program};
 use crate::records::{Event, Record};
 use crate::syntax::ast::BinaryOp;
 use crate::time::{add, local_date, Instant};
-use crate::value::Value;
+use crate::value::{Text, Value};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::sync::Arc;
 
 /// Why an expression could not be evaluated for a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -472,9 +471,9 @@ fn call(func: Func, args: &[Value], tz: chrono_tz::Tz) -> R<Value> {
     match (func, args) {
         (Func::Domain, [Value::Text(t)]) => {
             let d = t.rsplit_once('@').map(|(_, d)| d).unwrap_or(t);
-            Ok(Value::Text(Arc::from(d.trim().to_lowercase())))
+            Ok(Value::Text(Text::from(d.trim().to_lowercase())))
         }
-        (Func::Lower, [Value::Text(t)]) => Ok(Value::Text(Arc::from(t.to_lowercase()))),
+        (Func::Lower, [Value::Text(t)]) => Ok(Value::Text(Text::from(t.to_lowercase()))),
         (Func::DaysBetween, [a, b]) => {
             let day = |v: &Value| match v {
                 Value::Date(d) => Ok(*d),

@@ -10,11 +10,11 @@ use crate::ledger::Facts;
 use crate::program::*;
 use crate::records::{Record, RecordProblem};
 use crate::time::{local_date, Instant};
+use crate::value::Text;
 use crate::value::Value;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::cell::RefCell;
-use std::sync::Arc;
 
 use super::candidate::candidate;
 pub(crate) use super::candidate::pick_band;
@@ -66,10 +66,10 @@ pub(crate) struct Candidate {
     pub reward: usize,
     pub occurrence: u32,
     pub earned_at: Instant,
-    pub record_id: Arc<str>,
-    pub role: Arc<str>,
-    pub recipient: Arc<str>,
-    pub referee: Arc<str>,
+    pub record_id: Text,
+    pub role: Text,
+    pub recipient: Text,
+    pub referee: Text,
     pub base: Base,
     pub tier: Option<String>,
     pub multipliers: Vec<(Decimal, String)>,
@@ -85,7 +85,7 @@ pub(crate) struct Candidate {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Judged {
     pub line: u64,
-    pub id: Arc<str>,
+    pub id: Text,
     pub created_at: Instant,
     pub outcome: Outcome,
     pub dup_key: Option<String>,
@@ -150,7 +150,7 @@ pub(crate) fn judge(
         field: Some("created_at".into()),
         message: "the field is missing".into(),
     })?;
-    let id: Arc<str> = rec.id_shared();
+    let id: Text = rec.id_shared();
     let mut judged = Judged {
         line: rec.line,
         id: id.clone(),

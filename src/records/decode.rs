@@ -9,7 +9,7 @@ use super::{Event, Record, RecordLimits, RecordProblem};
 use crate::money::Currency;
 use crate::program::{CurrencySource, FieldDef, Program};
 use crate::time::{parse_date, parse_instant};
-use crate::value::{Type, Value};
+use crate::value::{Text, Type, Value};
 use rust_decimal::Decimal;
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
@@ -488,13 +488,13 @@ fn convert(
         within_limit(n)
     };
     Ok(Some(match ty {
-        Type::Text => Value::Text(Arc::from(&*raw1.str()?)),
+        Type::Text => Value::Text(Text::new(&*raw1.str()?)),
         Type::Enum(allowed) => {
             let s = raw1.str()?;
             if !allowed.iter().any(|a| *a == *s) {
                 return Err(format!("\"{s}\" is not one of {}", allowed.join(", ")));
             }
-            Value::Text(Arc::from(&*s))
+            Value::Text(Text::new(&*s))
         }
         Type::Number => Value::Number(number(raw1)?),
         Type::Money(_) => {

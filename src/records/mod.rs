@@ -45,10 +45,10 @@ impl Record {
     }
 
     /// The record's id, shared (no copy of the text).
-    pub fn id_shared(&self) -> std::sync::Arc<str> {
+    pub fn id_shared(&self) -> crate::value::Text {
         match self.fields.first() {
             Some(Some(Value::Text(t))) => t.clone(),
-            _ => std::sync::Arc::from(""),
+            _ => crate::value::Text::default(),
         }
     }
 

@@ -4,14 +4,14 @@
 use crate::eval::judge::{Candidate, Fate};
 use crate::program::{AmountDef, Program, RewardDef};
 use crate::time::{local_date, Instant, Period};
+use crate::value::Text;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 
 /// A count's key: reward, counter (0 for count tiers, 1 for `nth`), role, recipient, period.
-type Key = (usize, u8, Arc<str>, Arc<str>, i64);
+type Key = (usize, u8, Text, Text, i64);
 
 /// A rolling count's key: a [`Key`] without the period.
-type RollingKey = (usize, u8, Arc<str>, Arc<str>);
+type RollingKey = (usize, u8, Text, Text);
 
 /// Counts occurrences per recipient and period.
 #[derive(Default)]

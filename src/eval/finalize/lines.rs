@@ -13,13 +13,13 @@ use crate::program::*;
 use crate::records::RecordProblem;
 use crate::stamp::Day;
 use crate::time::{local_date, Instant};
+use crate::value::Text;
 use crate::value::{ordinal, Value};
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 /// A line's place in the ledger: earned time, record id, reward, occurrence, clawback.
-pub(crate) type LineKey = (Instant, Arc<str>, usize, u32, bool);
+pub(crate) type LineKey = (Instant, Text, usize, u32, bool);
 
 /// A candidate's line, and its clawback line if it was reversed.
 pub(crate) struct Built {

@@ -21,9 +21,9 @@ use crate::ledger::{summarize, Ledger, Line, ProgramRef, Status, Summary};
 use crate::program::*;
 use crate::records::RecordProblem;
 use crate::time::Instant;
+use crate::value::Text;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 /// The trace and outcome of the explained record.
 #[derive(Debug, Clone, Default)]
@@ -46,8 +46,8 @@ fn settle(
     opts: &Options,
     candidates: &[Candidate],
     problems: &mut Vec<RecordProblem>,
-) -> (Vec<(Line, LineKey)>, BTreeSet<Arc<str>>) {
-    let mut left_out: BTreeSet<Arc<str>> = BTreeSet::new();
+) -> (Vec<(Line, LineKey)>, BTreeSet<Text>) {
+    let mut left_out: BTreeSet<Text> = BTreeSet::new();
     loop {
         let live = || {
             candidates
@@ -76,7 +76,7 @@ fn settle(
         left_out.extend(
             found
                 .iter()
-                .filter_map(|p| p.record_id.as_deref().map(Arc::from)),
+                .filter_map(|p| p.record_id.as_deref().map(Text::new)),
         );
         problems.append(&mut found);
     }
@@ -93,21 +93,18 @@ pub(crate) fn finalize(
     // 1. Duplicate record ids: every occurrence is a problem (no input order decides a winner).
     // Records that could not be judged but whose id was read count too: the other copy of
     // their id must not be paid as if it were unique.
-    let mut lines_by_id: HashMap<Arc<str>, BTreeSet<u64>> = HashMap::new();
+    let mut lines_by_id: HashMap<Text, BTreeSet<u64>> = HashMap::new();
     for j in &judged {
         lines_by_id.entry(j.id.clone()).or_default().insert(j.line);
     }
     for p in &problems {
         if let Some(id) = &p.record_id {
-            lines_by_id
-                .entry(Arc::from(id.as_str()))
-                .or_default()
-                .insert(p.line);
+            lines_by_id.entry(Text::new(id)).or_default().insert(p.line);
         }
     }
     // One message per duplicated id, made once (it names at most a few of the lines).
-    let mut messages: HashMap<Arc<str>, String> = HashMap::new();
-    let mut duplicate_id = |id: &Arc<str>, line: u64| -> Option<RecordProblem> {
+    let mut messages: HashMap<Text, String> = HashMap::new();
+    let mut duplicate_id = |id: &Text, line: u64| -> Option<RecordProblem> {
         let lines = lines_by_id.get(id).filter(|l| l.len() > 1)?;
         Some(RecordProblem {
             line,
@@ -125,7 +122,7 @@ pub(crate) fn finalize(
     let mut dup_problems: Vec<RecordProblem> = problems
         .iter()
         .filter_map(|p| {
-            let id = Arc::from(p.record_id.as_deref()?);
+            let id = Text::new(p.record_id.as_deref()?);
             duplicate_id(&id, p.line)
         })
         .collect();
@@ -139,7 +136,7 @@ pub(crate) fn finalize(
     problems.append(&mut dup_problems);
     // 2. Duplicate referees: first (or last) referral wins, by creation time then id.
     if let Some(rule) = &program.duplicates {
-        let mut winners: HashMap<String, (Instant, Arc<str>)> = HashMap::new();
+        let mut winners: HashMap<String, (Instant, Text)> = HashMap::new();
         for j in judged.iter().filter(|j| j.outcome == Outcome::Eligible) {
             let Some(k) = &j.dup_key else { continue };
             let cand = (j.created_at, j.id.clone());
@@ -178,7 +175,7 @@ pub(crate) fn finalize(
     let mut explained = None;
     let mut candidates = Vec::new();
     let mut coverage = opts.coverage.then(super::Coverage::default);
-    let mut lapsed_ids: BTreeSet<Arc<str>> = BTreeSet::new();
+    let mut lapsed_ids: BTreeSet<Text> = BTreeSet::new();
     for j in &mut judged {
         if let (Some(total), Some(c)) = (&mut coverage, &j.coverage) {
             total.merge(c);

@@ -178,32 +178,47 @@ impl fmt::Display for Money {
 #[derive(Debug, Clone, Copy)]
 pub struct Plain(pub Decimal);
 
-impl fmt::Display for Plain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Plain {
+    /// Hands the text to `w` piece by piece (sign, digits, point, zeros).
+    fn pieces<E>(&self, mut w: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
         let mut buf = itoa::Buffer::new();
         let digits = buf.format(self.0.mantissa().unsigned_abs());
         let scale = self.0.scale() as usize;
         if self.0.is_sign_negative() {
-            f.write_str("-")?;
+            w("-")?;
         }
         if scale == 0 {
-            return f.write_str(digits);
+            return w(digits);
         }
         match digits.len().checked_sub(scale).filter(|w| *w > 0) {
             Some(whole) => {
                 let (int, frac) = digits.split_at(whole);
-                f.write_str(int)?;
-                f.write_str(".")?;
-                f.write_str(frac)
+                w(int)?;
+                w(".")?;
+                w(frac)
             }
             None => {
-                f.write_str("0.")?;
+                w("0.")?;
                 for _ in digits.len()..scale {
-                    f.write_str("0")?;
+                    w("0")?;
                 }
-                f.write_str(digits)
+                w(digits)
             }
         }
+    }
+
+    /// Appends the text to a byte buffer (what `to_string` would give, without the string).
+    pub fn push_to(&self, out: &mut Vec<u8>) {
+        let _ = self.pieces(|s| {
+            out.extend_from_slice(s.as_bytes());
+            Ok::<(), ()>(())
+        });
+    }
+}
+
+impl fmt::Display for Plain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.pieces(|s| f.write_str(s))
     }
 }
 
@@ -298,9 +313,14 @@ pub(crate) fn negate(d: Decimal) -> Decimal {
 
 /// Formats an amount at exactly `scale` digits, for output.
 pub fn format_amount(amount: Decimal, scale: u32) -> String {
+    Plain(at_scale(amount, scale)).to_string()
+}
+
+/// `amount` with exactly `scale` digits after the point, as [`format_amount`] shows it.
+pub fn at_scale(amount: Decimal, scale: u32) -> Decimal {
     let mut a = amount;
     a.rescale(scale);
-    Plain(a).to_string()
+    a
 }
 
 #[cfg(test)]

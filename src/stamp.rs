@@ -14,6 +14,22 @@ pub(crate) struct Stamp {
     len: usize,
 }
 
+/// `00` to `99`, two bytes each: a date or time is written two digits at a time, without
+/// dividing by a power of ten per digit.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0u8;
+    while i < 100 {
+        // why: i < 100, so i / 10 and i % 10 are single digits.
+        #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+        {
+            t[i as usize] = [b'0' + i / 10, b'0' + i % 10];
+            i += 1;
+        }
+    }
+    t
+};
+
 impl Stamp {
     fn new() -> Stamp {
         Stamp {
@@ -29,12 +45,11 @@ impl Stamp {
         }
     }
 
-    /// `n` as exactly `width` digits (`n` has no more).
-    fn digits(&mut self, n: u32, width: u32) {
-        for p in (0..width).rev() {
-            let d = n.checked_div(10u32.saturating_pow(p)).unwrap_or(0) % 10;
-            self.push(b'0'.saturating_add(d as u8));
-        }
+    /// The last two digits of `n`.
+    fn two(&mut self, n: u32) {
+        let [a, b] = PAIRS.get((n % 100) as usize).copied().unwrap_or([b'0'; 2]);
+        self.push(a);
+        self.push(b);
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
@@ -48,14 +63,20 @@ impl Stamp {
 
 /// `2024-01-31`, as `NaiveDate`'s `Display` writes it; `None` outside years 0 to 9999.
 pub(crate) fn date(d: NaiveDate) -> Option<Stamp> {
-    let y = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
     let mut s = Stamp::new();
-    s.digits(y, 4);
-    s.push(b'-');
-    s.digits(d.month(), 2);
-    s.push(b'-');
-    s.digits(d.day(), 2);
+    push_date(&mut s, d)?;
     Some(s)
+}
+
+fn push_date(s: &mut Stamp, d: NaiveDate) -> Option<()> {
+    let y = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+    s.two(y / 100);
+    s.two(y);
+    s.push(b'-');
+    s.two(d.month());
+    s.push(b'-');
+    s.two(d.day());
+    Some(())
 }
 
 /// An instant as `to_rfc3339_opts(SecondsFormat::AutoSi, zulu)` writes it (with `zulu`, offset
@@ -69,21 +90,25 @@ pub(crate) fn instant(t: &Instant, zulu: bool) -> Option<Stamp> {
     if offset % 60 != 0 {
         return None;
     }
-    let mut s = date(t.date_naive())?;
+    // The local date and time, worked out once (each of chrono's accessors on an instant
+    // works it out again).
+    let local = t.naive_local();
+    let mut s = Stamp::new();
+    push_date(&mut s, local.date())?;
     s.push(b'T');
-    s.digits(t.hour(), 2);
+    s.two(local.hour());
     s.push(b':');
-    s.digits(t.minute(), 2);
+    s.two(local.minute());
     s.push(b':');
-    s.digits(t.second(), 2);
+    s.two(local.second());
     if offset == 0 && zulu {
         s.push(b'Z');
     } else {
         s.push(if offset < 0 { b'-' } else { b'+' });
         let minutes = offset.unsigned_abs() / 60;
-        s.digits(minutes / 60, 2);
+        s.two(minutes / 60);
         s.push(b':');
-        s.digits(minutes % 60, 2);
+        s.two(minutes % 60);
     }
     Some(s)
 }

@@ -3,7 +3,7 @@
 //! field order, same escapes); a test holds the two together.
 
 use crate::ledger::{Facts, Line};
-use crate::money::{format_amount, Plain};
+use crate::money::{at_scale, format_amount, Plain};
 use std::io::Write as _;
 
 /// Appends `l` as one line of JSON, with its newline.
@@ -26,14 +26,23 @@ pub fn write_line(l: &Line, out: &mut Vec<u8>) {
     out.extend_from_slice(l.kind.name().as_bytes());
     out.extend_from_slice(b"\",\"amount\":");
     match l.amount {
-        Some((a, scale)) => string(&format_amount(a, scale), out),
+        Some((a, scale)) => {
+            // Digits, a sign and a point: nothing to escape.
+            out.push(b'"');
+            Plain(at_scale(a, scale)).push_to(out);
+            out.push(b'"');
+        }
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"currency\":");
     opt_string(l.currency.as_ref().map(|c| c.as_str()), out);
     out.extend_from_slice(b",\"quantity\":");
     match l.quantity {
-        Some(q) => string(&Plain(q.normalize()).to_string(), out),
+        Some(q) => {
+            out.push(b'"');
+            Plain(q.normalize()).push_to(out);
+            out.push(b'"');
+        }
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"unit\":");

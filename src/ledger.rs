@@ -115,11 +115,11 @@ pub struct Line {
     /// Who receives it.
     pub recipient: RecipientRef,
     /// The reward rule.
-    pub rule: String,
+    pub rule: Text,
     /// The band chosen, if tiered.
-    pub tier: Option<String>,
+    pub tier: Option<Text>,
     /// The milestone that earned it.
-    pub milestone: String,
+    pub milestone: Text,
     /// What kind of reward.
     pub kind: RewardKind,
     /// Money amount at the currency's scale (money kinds).
@@ -131,7 +131,7 @@ pub struct Line {
     #[serde(serialize_with = "decimal_str")]
     pub quantity: Option<Decimal>,
     /// Unit of the quantity.
-    pub unit: Option<String>,
+    pub unit: Option<Text>,
     /// Status as of the run's date.
     pub status: Status,
     /// When it was earned.
@@ -284,7 +284,7 @@ pub fn summarize(lines: &[Line], summary: &mut Summary) -> Result<(), EvalError>
                 )?;
                 if owed_line {
                     add(&mut owed, (c.to_string(), c), d, scale, l)?;
-                    add(&mut by_rule, (l.rule.clone(), c), d, scale, l)?;
+                    add(&mut by_rule, (l.rule.to_string(), c), d, scale, l)?;
                     add(
                         &mut by_recipient,
                         (format!("{}:{}", l.recipient.role, l.recipient.id), c),
@@ -297,7 +297,7 @@ pub fn summarize(lines: &[Line], summary: &mut Summary) -> Result<(), EvalError>
             _ => {
                 if let (Some(q), Some(u), true) = (l.quantity, &l.unit, owed_line) {
                     let (key, q) = if l.kind != RewardKind::Discount && l.kind != RewardKind::Perk {
-                        (u.clone(), q)
+                        (u.to_string(), q)
                     } else {
                         (format!("{} lines", l.kind.name()), Decimal::ONE)
                     };

@@ -76,6 +76,7 @@ pub mod gen;
 pub mod ledger;
 pub mod money;
 pub mod output;
+mod phrase;
 pub mod program;
 pub mod rates;
 pub mod reconcile;

@@ -163,11 +163,18 @@ impl fmt::Display for Money {
     /// At least the currency's minor digits, and no trailing zeros beyond them:
     /// `50000.00 USD`, `1024.6875 USD`, `1852 JPY`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", Plain(self.shown()), self.currency)
+    }
+}
+
+impl Money {
+    /// The amount as shown: at least the currency's minor digits, no trailing zeros beyond.
+    pub fn shown(&self) -> Decimal {
         let mut a = self.amount.normalize();
         if a.scale() < self.currency.minor_units() {
             a.rescale(self.currency.minor_units());
         }
-        write!(f, "{} {}", Plain(a), self.currency)
+        a
     }
 }
 
@@ -205,6 +212,14 @@ impl Plain {
                 w(digits)
             }
         }
+    }
+
+    /// Appends the text to a string (what `to_string` would give, without a new string).
+    pub fn push_to_string(&self, out: &mut String) {
+        let _ = self.pieces(|s| {
+            out.push_str(s);
+            Ok::<(), ()>(())
+        });
     }
 
     /// Appends the text to a byte buffer (what `to_string` would give, without the string).

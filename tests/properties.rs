@@ -300,7 +300,7 @@ fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
             continue;
         };
         let who = format!("{}:{}", l.recipient.role, l.recipient.id);
-        for (m, key) in [(&mut by_rule, l.rule.clone()), (&mut by_recipient, who)] {
+        for (m, key) in [(&mut by_rule, l.rule.to_string()), (&mut by_recipient, who)] {
             let e = m.entry((key, c.to_string())).or_default();
             e.0 += a;
             e.1 += 1;

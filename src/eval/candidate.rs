@@ -6,22 +6,13 @@ use super::expr::{Ctx, EvalError};
 use super::judge::*;
 use crate::ledger::Facts;
 use crate::money::Plain;
+use crate::phrase::phrase;
 use crate::program::*;
 use crate::records::Event;
 use crate::stamp::Rfc3339;
 use crate::time::{add, add_to_date, local_date, payout_day, Instant};
 use crate::value::{Text, Value};
 use rust_decimal::Decimal;
-
-/// `format!` into a string sized for an explanation's phrase up front: every line of the
-/// ledger explains itself, and a string grown piece by piece is copied again at each step.
-macro_rules! phrase {
-    ($($arg:tt)*) => {{
-        let mut s = String::with_capacity(96);
-        let _ = std::fmt::Write::write_fmt(&mut s, format_args!($($arg)*));
-        s
-    }};
-}
 
 /// The two usual roles, shared by every candidate rather than allocated for each.
 const REFERRER: Text = Text::new_static("referrer");
@@ -88,10 +79,7 @@ pub(super) fn candidate(
         .milestones
         .get(reward.milestone)
         .map_or("", |m| m.name.as_str());
-    facts.push(
-        "milestone",
-        phrase!("{milestone} at {}", Rfc3339(&earned_at)),
-    );
+    facts.push("milestone", phrase![milestone, " at ", Rfc3339(&earned_at)]);
     let mut tier = None;
     let base = match &reward.amount {
         AmountDef::Expr(e) => Base::Value(ctx.need(e)?),
@@ -102,25 +90,36 @@ pub(super) fn candidate(
             bands,
         } => {
             let m = ctx.need(measure)?;
-            facts.push("measure", phrase!("{measure_text} = {m}"));
+            facts.push("measure", phrase![measure_text, " = ", m]);
             match pick_band(&m, bands)? {
                 Some(b) => {
-                    tier = Some(b.label.clone());
+                    tier = Some(Text::new(&b.label));
                     facts.push("band", b.label.clone());
                     let pays = ctx.need(&b.pays)?;
                     let v = band_amount(&m, &pays, reward.kind.is_money())?;
                     if let Value::Percent(p) = pays {
-                        facts.push("rate", phrase!("{}%", Plain(p.normalize())));
-                        steps.push(phrase!(
-                            "{measure_text} {m} is in band `{}`: {}% of it is {v}",
+                        facts.push("rate", phrase![Plain(p.normalize()), "%"]);
+                        steps.push(phrase![
+                            measure_text,
+                            " ",
+                            m,
+                            " is in band `",
                             b.label,
-                            Plain(p.normalize())
-                        ));
+                            "`: ",
+                            Plain(p.normalize()),
+                            "% of it is ",
+                            v
+                        ]);
                     } else {
-                        steps.push(phrase!(
-                            "{measure_text} {m} is in band `{}`, which pays {v}",
-                            b.label
-                        ));
+                        steps.push(phrase![
+                            measure_text,
+                            " ",
+                            m,
+                            " is in band `",
+                            b.label,
+                            "`, which pays ",
+                            v
+                        ]);
                     }
                     let v = clamp(v, b, &m, reward.kind.is_money(), &mut facts, &mut steps)?;
                     Base::Value(v)
@@ -216,7 +215,7 @@ pub(super) fn candidate(
             match ev {
                 Some(e) => facts.push(
                     "condition met",
-                    phrase!("{} at {}", kind_name(f.kind), Rfc3339(&e.at)),
+                    phrase![kind_name(f.kind), " at ", Rfc3339(&e.at)],
                 ),
                 None if deadline < as_of_end => {
                     fate = Fate::Forfeited(format!(
@@ -366,7 +365,7 @@ pub(crate) fn clamp(
     if let Some(min) = &b.min {
         let min = as_amount(min)?;
         if super::expr::compare(crate::syntax::ast::BinaryOp::Lt, &v, &min, chrono_tz::UTC)? {
-            steps.push(phrase!("raised to the band's minimum {min}"));
+            steps.push(phrase!["raised to the band's minimum ", min]);
             facts.push("band minimum", min.to_string());
             v = min;
         }
@@ -374,7 +373,7 @@ pub(crate) fn clamp(
     if let Some(max) = &b.max {
         let max = as_amount(max)?;
         if super::expr::compare(crate::syntax::ast::BinaryOp::Gt, &v, &max, chrono_tz::UTC)? {
-            steps.push(phrase!("limited to the band's maximum {max}"));
+            steps.push(phrase!["limited to the band's maximum ", max]);
             facts.push("band maximum", max.to_string());
             v = max;
         }

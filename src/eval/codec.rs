@@ -103,7 +103,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Candidate> {
             3 => Base::NoBand,
             _ => return None,
         },
-        tier: r.opt_text()?,
+        tier: r.opt_text()?.map(Text::from),
         multipliers: {
             let n = r.len()?;
             let mut v = Vec::with_capacity(n);

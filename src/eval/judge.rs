@@ -71,7 +71,7 @@ pub(crate) struct Candidate {
     pub recipient: Text,
     pub referee: Text,
     pub base: Base,
-    pub tier: Option<String>,
+    pub tier: Option<Text>,
     pub multipliers: Vec<(Decimal, String)>,
     pub fixed: Vec<(Value, String)>,
     pub facts: Facts,

@@ -322,7 +322,9 @@ fn changed(o: &Line, n: &Line) -> String {
         ));
     }
     if o.tier != n.tier {
-        let t = |x: &Option<String>| x.as_ref().map_or("none".to_string(), |t| format!("`{t}`"));
+        let t = |x: &Option<crate::value::Text>| {
+            x.as_ref().map_or("none".to_string(), |t| format!("`{t}`"))
+        };
         parts.push(format!("band {} → {}", t(&o.tier), t(&n.tier)));
     }
     parts.join(", ")

@@ -149,7 +149,7 @@ pub fn owed_quantities(lines: &[Line]) -> Result<BTreeMap<String, Decimal>, Eval
             let (key, q) = if matches!(l.kind, RewardKind::Discount | RewardKind::Perk) {
                 (format!("{} lines", l.kind.name()), Decimal::ONE)
             } else {
-                (u.clone(), q)
+                (u.to_string(), q)
             };
             add_to(out.entry(key).or_default(), q, l)?;
         }

@@ -39,7 +39,7 @@ fn worth(l: &Line) -> Option<(String, Decimal)> {
         if matches!(l.kind, RewardKind::Discount | RewardKind::Perk) {
             (format!("{} lines", l.kind.name()), Decimal::ONE)
         } else {
-            (u.clone(), q)
+            (u.to_string(), q)
         },
     )
 }
@@ -59,7 +59,7 @@ pub fn totals(lines: &[Line]) -> Result<Vec<QuantityTotal>, EvalError> {
             continue;
         }
         let d = l.earned_at.date_naive();
-        add(1, l.rule.clone(), &unit, q, l)?;
+        add(1, l.rule.to_string(), &unit, q, l)?;
         add(
             2,
             format!("{}:{}", l.recipient.role, l.recipient.id),

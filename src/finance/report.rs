@@ -214,7 +214,7 @@ pub fn report(
         }
         let d = l.earned_at.date_naive();
         add(0, c.to_string(), a, c, l)?;
-        add(2, l.rule.clone(), a, c, l)?;
+        add(2, l.rule.to_string(), a, c, l)?;
         let who = format!("{}:{}", l.recipient.role, l.recipient.id);
         add(3, who, a, c, l)?;
         add(4, format!("{:04}-{:02}", d.year(), d.month()), a, c, l)?;

@@ -26,8 +26,8 @@ pub fn render(ledger: &Ledger) -> String {
         rows.push([
             l.record_id.to_string(),
             format!("{}:{}", l.recipient.role, l.recipient.id),
-            l.rule.clone(),
-            l.tier.clone().unwrap_or_else(|| "-".into()),
+            l.rule.to_string(),
+            l.tier.as_deref().unwrap_or("-").to_string(),
             worth,
             l.status.as_str().to_string(),
             l.payable_on.to_string(),

@@ -72,7 +72,7 @@ pub fn owed_worth(l: &Line) -> Decimal {
 fn unit_of(l: &Line) -> String {
     match (l.currency, &l.unit) {
         (Some(c), _) => c.to_string(),
-        (None, Some(u)) => u.clone(),
+        (None, Some(u)) => u.to_string(),
         _ => String::new(),
     }
 }

@@ -134,12 +134,12 @@ impl Tally {
         let first = self.runs == 0;
         self.runs = self.runs.saturating_add(1);
         for l in lines.iter().filter(|l| l.reverses.is_none()) {
-            bump(self.lines.entry(l.rule.clone()).or_default());
+            bump(self.lines.entry(l.rule.to_string()).or_default());
             for (key, value) in &l.explanation.facts.0 {
                 if key == "bonus" || key.starts_with("bonus ") {
                     bump(
                         self.bonuses
-                            .entry((l.rule.clone(), value.clone()))
+                            .entry((l.rule.to_string(), value.clone()))
                             .or_default(),
                     );
                 } else if key == "cap" || key.starts_with("cap ") {
@@ -147,7 +147,7 @@ impl Tally {
                     let text = value.rsplit_once(" (").map_or(value.as_str(), |(t, _)| t);
                     bump(
                         self.caps
-                            .entry((l.rule.clone(), text.to_string()))
+                            .entry((l.rule.to_string(), text.to_string()))
                             .or_default(),
                     );
                 }
@@ -162,7 +162,7 @@ impl Tally {
                 self.collected = false;
                 let mut c = Coverage::default();
                 for l in lines.iter().filter(|l| l.reverses.is_none()) {
-                    let n = c.rewards.entry(l.rule.clone()).or_default();
+                    let n = c.rewards.entry(l.rule.to_string()).or_default();
                     *n = n.saturating_add(1);
                     if let Some(t) = &l.tier {
                         let n = c.bands.entry(format!("{} / {t}", l.rule)).or_default();

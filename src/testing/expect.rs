@@ -194,14 +194,14 @@ fn show(line: &Line, field: Field) -> String {
         Field::RecordId => line.record_id.to_string(),
         Field::RecipientRole => line.recipient.role.to_string(),
         Field::RecipientId => line.recipient.id.to_string(),
-        Field::Rule => line.rule.clone(),
-        Field::Tier => opt(line.tier.clone()),
-        Field::Milestone => line.milestone.clone(),
+        Field::Rule => line.rule.to_string(),
+        Field::Tier => opt(line.tier.as_ref().map(|t| t.to_string())),
+        Field::Milestone => line.milestone.to_string(),
         Field::Kind => line.kind.name().to_string(),
         Field::Amount => opt(line.amount.map(|(d, s)| format_amount(d, s))),
         Field::Currency => opt(line.currency.map(|c| c.to_string())),
         Field::Quantity => opt(line.quantity.map(|q| q.normalize().to_string())),
-        Field::Unit => opt(line.unit.clone()),
+        Field::Unit => opt(line.unit.as_ref().map(|u| u.to_string())),
         Field::Status => line.status.as_str().to_string(),
         Field::EarnedAt => line
             .earned_at

@@ -9,6 +9,7 @@ use crate::eval::judge::{pick_band, Base, Candidate, Fate};
 use crate::eval::Options;
 use crate::ledger::{Explanation, Facts, Line, RecipientRef, Status};
 use crate::money::{negate, round, Money, Plain, Rounding};
+use crate::phrase::phrase;
 use crate::program::*;
 use crate::records::RecordProblem;
 use crate::stamp::Day;
@@ -122,7 +123,7 @@ pub(crate) fn build(
                 .iter()
                 .position(|b| std::ptr::eq(b, band))
                 .unwrap_or(0);
-            c.tier = Some(band.label.clone());
+            c.tier = Some(Text::new(&band.label));
             facts.push("count", format!("{} referral ({label})", ordinal(n)));
             if *retroactive {
                 facts.push("period total", format!("{counted} referrals ({label})"));
@@ -177,11 +178,11 @@ pub(crate) fn build(
     }
     // Round once, then caps and budget.
     let (amount, currency, quantity, unit) = match (&c.base, &value, reward.kind) {
-        (Base::Perk(p), _, _) => (None, None, Some(Decimal::ONE), Some(p.clone())),
+        (Base::Perk(p), _, _) => (None, None, Some(Decimal::ONE), Some(Text::new(p))),
         (_, Value::Money(m), k) if k.is_money() => {
             let r = round(m.amount, m.currency, &program.rounding);
             if r != m.amount {
-                facts.push("unrounded", Plain(m.amount.normalize()).to_string());
+                facts.push("unrounded", phrase![Plain(m.amount.normalize())]);
             }
             (Some(r), Some(m.currency), None, None)
         }
@@ -191,10 +192,10 @@ pub(crate) fn build(
                 scale: Some(0),
             };
             let q = round(*n, program.currency, &r);
-            (None, None, Some(q), Some("points".to_string()))
+            (None, None, Some(q), Some(Text::new_static("points")))
         }
         (_, Value::Percent(p), RewardKind::Discount) => {
-            (None, None, Some(*p), Some("percent".to_string()))
+            (None, None, Some(*p), Some(Text::new_static("percent")))
         }
         (_, v, k) => {
             problems.push(line_problem(
@@ -291,7 +292,7 @@ pub(crate) fn build(
         (_, _, Some(q), Some(u)) if reward.kind == RewardKind::Perk => {
             format!("the perk \"{u}\" (x{q})")
         }
-        (_, _, Some(q), Some(u)) => format!("{} {u}", q.normalize()),
+        (_, _, Some(q), Some(u)) => phrase![Plain(q.normalize()), " ", u],
         _ => String::new(),
     };
     let steps_len = steps
@@ -339,9 +340,9 @@ pub(crate) fn build(
             role: c.role.clone(),
             id: c.recipient.clone(),
         },
-        rule: reward.name.clone(),
+        rule: Text::new(&reward.name),
         tier: c.tier.take(),
-        milestone: milestone.to_string(),
+        milestone: Text::new(milestone),
         kind: reward.kind,
         amount: amount.map(|a| (a, scale)),
         currency,

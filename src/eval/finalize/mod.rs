@@ -231,7 +231,7 @@ pub(crate) fn finalize(
     summarize(&lines, &mut summary).map_err(total_overflow)?;
     if let Some(c) = &mut coverage {
         for l in lines.iter().filter(|l| l.reverses.is_none()) {
-            let n = c.rewards.entry(l.rule.clone()).or_default();
+            let n = c.rewards.entry(l.rule.to_string()).or_default();
             *n = n.saturating_add(1);
             if let Some(t) = &l.tier {
                 let n = c.bands.entry(format!("{} / {t}", l.rule)).or_default();

@@ -509,7 +509,9 @@ fn convert(
                 }
             };
             let scale = currency.minor_units();
-            if amount.normalize().scale() > scale {
+            // Trailing zeros beyond the currency's digits are allowed (`10.500` USD), so only
+            // an amount written with more digits than that needs normalizing.
+            if amount.scale() > scale && amount.normalize().scale() > scale {
                 return Err(format!(
                     "{} has more decimals than {currency} allows ({scale})",
                     amount

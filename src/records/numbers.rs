@@ -63,6 +63,11 @@ pub(super) fn plain_decimal(text: &str) -> Option<Decimal> {
 pub const MAX_MAGNITUDE: Decimal = Decimal::from_parts(2_808_348_672, 232_830_643, 0, false, 0);
 
 pub(super) fn within_limit(n: Decimal) -> Result<Decimal, String> {
+    // A mantissa below 10^18 is a number below 10^18 whatever its scale: most numbers are
+    // answered without comparing two decimals.
+    if n.mantissa().unsigned_abs() < 1_000_000_000_000_000_000 {
+        return Ok(n);
+    }
     if n.abs() >= MAX_MAGNITUDE {
         Err(format!(
             "{n} is beyond the largest amount merit accepts (10^18)"
@@ -82,6 +87,21 @@ mod tests {
         assert!(within_limit(Decimal::from(999_999_999_999_999_999u64)).is_ok());
         assert!(within_limit(MAX_MAGNITUDE).is_err());
         assert!(within_limit(-MAX_MAGNITUDE).is_err());
+        // Mantissas at and past 10^18 with scales that keep the number below or above it:
+        // the quick answer (a small mantissa) and the comparison agree.
+        for (m, scale, ok) in [
+            (1_000_000_000_000_000_000i128, 0, false),
+            (1_000_000_000_000_000_000, 1, true),
+            (999_999_999_999_999_999, 0, true),
+            (10_000_000_000_000_000_000, 1, false),
+            (10_000_000_000_000_000_001, 2, true),
+            (-99_999_999_999_999_999_999, 3, true),
+            (-99_999_999_999_999_999_999, 1, false),
+        ] {
+            let n = Decimal::from_i128_with_scale(m, scale);
+            assert_eq!(within_limit(n).is_ok(), ok, "{n}");
+            assert_eq!(ok, n.abs() < MAX_MAGNITUDE, "{n}");
+        }
     }
 
     /// The plain-decimal reader gives exactly what `Decimal::from_str_exact` gives (value, scale,

@@ -89,6 +89,11 @@ pub(super) struct IdSpan {
 }
 
 impl IdSpan {
+    /// Whether the job's ids rose, each above the one before (so none is on two of its lines).
+    pub(super) fn rises(&self) -> bool {
+        self.rising
+    }
+
     /// The span of a job's id entries, in the order pushed; `None` when it has none.
     pub(super) fn of(ids: &Chunk) -> Option<IdSpan> {
         let mut keys = ids.keys().filter_map(|k| k.split_last_chunk::<8>());

@@ -6,6 +6,7 @@
 //! by earned time and record id, so the ledger is byte-identical whatever the thread count or
 //! input order. The clock is never read: "today" is [`Options::as_of`].
 
+mod aside;
 mod candidate;
 mod codec;
 pub mod coverage;

@@ -1,15 +1,19 @@
 //! A worker's three external sorters for streaming evaluation ([`super::stream`]): its
 //! rendered lines, its waiting candidates and its record ids, each sorted (and spilled to
-//! temporary files past its share of memory) on the worker that made them, and the sizes its
-//! jobs' chunks start at.
+//! temporary files past its share of memory) on the worker that made them; the ids of jobs
+//! whose ids rise, kept aside unsorted ([`super::aside`]); and the sizes its jobs' chunks start
+//! at.
 
+use super::aside::Aside;
 use super::spill::{Chunk, Sorted, Sorter};
 
-/// One worker's three external sorters: rendered lines, waiting candidates, record ids.
+/// One worker's three external sorters: rendered lines, waiting candidates, record ids; and
+/// the ids kept aside.
 pub(super) struct Sorters {
     lines: Sorter,
     cands: Sorter,
     ids: Sorter,
+    aside: Aside,
 }
 
 /// What [`Sorters`] hold once sorted.
@@ -17,6 +21,8 @@ pub(super) struct Sorted3 {
     pub(super) lines: Sorted,
     pub(super) cands: Sorted,
     pub(super) ids: Sorted,
+    /// Ids of jobs whose ids rose, unsorted: needed only when the run's ids do not rise.
+    pub(super) aside: Aside,
 }
 
 impl Sorters {
@@ -26,14 +32,26 @@ impl Sorters {
             lines: Sorter::new(share.saturating_mul(2), dir.to_path_buf()),
             cands: Sorter::new(share, dir.to_path_buf()),
             ids: Sorter::new(share, dir.to_path_buf()),
+            aside: Aside::new(dir.to_path_buf()),
         }
     }
 
-    /// Takes a job's entries (sorting and spilling to disk here, on the worker).
-    pub(super) fn absorb(&mut self, lines: Chunk, cands: Chunk, ids: Chunk) -> std::io::Result<()> {
+    /// Takes a job's entries (sorting and spilling to disk here, on the worker). The ids of a
+    /// job whose ids rise (`ids_rise`) are kept aside instead of sorted.
+    pub(super) fn absorb(
+        &mut self,
+        lines: Chunk,
+        cands: Chunk,
+        ids: Chunk,
+        ids_rise: bool,
+    ) -> std::io::Result<()> {
         self.lines.absorb(lines)?;
         self.cands.absorb(cands)?;
-        self.ids.absorb(ids)
+        if ids_rise {
+            self.aside.keep(&ids)
+        } else {
+            self.ids.absorb(ids)
+        }
     }
 
     pub(super) fn finish(self) -> std::io::Result<Sorted3> {
@@ -41,6 +59,7 @@ impl Sorters {
             lines: self.lines.finish()?,
             cands: self.cands.finish()?,
             ids: self.ids.finish()?,
+            aside: self.aside,
         })
     }
 }

@@ -181,8 +181,8 @@ impl Mem {
 }
 
 /// A sorted run in a temporary file.
-struct Run {
-    file: File,
+pub(super) struct Run {
+    pub(super) file: File,
     /// Removed on drop (where the file could not be unlinked while open).
     path: Option<PathBuf>,
 }
@@ -195,7 +195,8 @@ impl Drop for Run {
     }
 }
 
-fn temp_file(dir: &Path) -> std::io::Result<Run> {
+/// A new temporary file in `dir`, removed when dropped.
+pub(super) fn temp_file(dir: &Path) -> std::io::Result<Run> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let mut last = None;

@@ -208,10 +208,12 @@ pub fn evaluate_lines(
         let mut sizes = Sizes::default();
         let own = read_all(input, opts, |job| {
             let mut out = ctx.job(&job, &mut sizes);
+            let rise = out.id_span.as_ref().is_some_and(IdSpan::rises);
             sorters.absorb(
                 std::mem::take(&mut out.lines),
                 std::mem::take(&mut out.cands),
                 std::mem::take(&mut out.ids),
+                rise,
             )?;
             acc.absorb(out)
         })?;
@@ -245,10 +247,12 @@ pub fn evaluate_lines(
                                 continue;
                             }
                             let mut out = ctx.job(&job, &mut sizes);
+                            let rise = out.id_span.as_ref().is_some_and(IdSpan::rises);
                             failed = sorters.absorb(
                                 std::mem::take(&mut out.lines),
                                 std::mem::take(&mut out.cands),
                                 std::mem::take(&mut out.ids),
+                                rise,
                             );
                             if to_main.send(out).is_err() {
                                 break;
@@ -534,16 +538,24 @@ impl Acc {
 
     fn finish(mut self, ctx: &Ctx<'_>) -> std::io::Result<Streamed> {
         let (mut lines, mut cands, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+        let mut asides = Vec::new();
         for s in std::mem::take(&mut self.sorted) {
             lines.push(s.lines);
             cands.push(s.cands);
             ids.push(s.ids);
+            asides.push(s.aside);
         }
         // 1. Record ids on more than one line: every such record is a problem. When the ids
-        // came in rising order, there are none and the sorted ids are not read.
+        // came in rising order, there are none and the ids are not read; otherwise those kept
+        // aside are sorted too.
         let dups = if ids_rise(&mut self.id_spans) {
             HashSet::new()
         } else {
+            let mut replayed = Sorter::new(self.share, self.dir.clone());
+            for a in asides {
+                a.replay(&mut replayed, self.share.div_ceil(4).max(1 << 16))?;
+            }
+            ids.push(replayed.finish()?);
             duplicate_ids(Sorted::join(ids), &mut self.problems)?
         };
         let escaped = |id: &str| {

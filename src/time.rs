@@ -14,11 +14,15 @@ pub type Instant = DateTime<FixedOffset>;
 
 /// The calendar date of an instant in `tz`.
 pub fn local_date(t: &Instant, tz: Tz) -> NaiveDate {
-    t.with_timezone(&tz).date_naive()
+    local(t, tz).date()
 }
 
-/// The local wall-clock time of an instant in `tz`.
+/// The local wall-clock time of an instant in `tz`. In UTC, the instant's own UTC time (the
+/// zone's rules are not looked up: a ledger line asks several times).
 fn local(t: &Instant, tz: Tz) -> NaiveDateTime {
+    if tz == Tz::UTC {
+        return t.naive_utc();
+    }
     t.with_timezone(&tz).naive_local()
 }
 
@@ -281,6 +285,30 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_dates_in_utc_are_what_the_zone_gives() {
+        for (secs, offset) in [
+            (0i64, 0i32),
+            (1_735_689_599, 3600),
+            (1_735_689_600, -5 * 3600),
+            (-86_401, 0),
+            (4_102_444_799, 14 * 3600),
+        ] {
+            let Some(off) = FixedOffset::east_opt(offset) else {
+                continue;
+            };
+            let Some(utc) = DateTime::from_timestamp(secs, 0) else {
+                continue;
+            };
+            let t = utc.with_timezone(&off);
+            assert_eq!(
+                local_date(&t, Tz::UTC),
+                t.with_timezone(&Tz::UTC).date_naive()
+            );
+            assert_eq!(local(&t, Tz::UTC), t.with_timezone(&Tz::UTC).naive_local());
+        }
+    }
 
     #[test]
     fn the_hand_read_timestamps_agree_with_chrono() {

@@ -129,16 +129,12 @@ pub(super) fn ids_rise(spans: &mut [IdSpan]) -> bool {
 /// A record id in keys: bytes in order, 0 written as 0 0xFF, ended by 0 0. Byte order of the
 /// escaped form is the order of the ids.
 pub(super) fn escape_id(id: &str, out: &mut Vec<u8>) {
-    let mut rest = id.as_bytes();
-    // Ids almost never hold a zero byte: copied whole, up to each zero there is.
-    while let Some((before, from)) =
-        memchr::memchr(0, rest).and_then(|at| rest.split_at_checked(at))
-    {
-        out.extend_from_slice(before);
-        out.extend_from_slice(&[0, 0xFF]);
-        rest = from.get(1..).unwrap_or_default();
+    for &b in id.as_bytes() {
+        out.push(b);
+        if b == 0 {
+            out.push(0xFF);
+        }
     }
-    out.extend_from_slice(rest);
     out.extend_from_slice(&[0, 0]);
 }
 

@@ -448,6 +448,10 @@ impl Ctx<'_> {
         out.candidates = out
             .candidates
             .saturating_add(judged.candidates.len() as u64);
+        // Most records earn nothing: no state to make and drop for them.
+        if judged.candidates.is_empty() {
+            return;
+        }
         let mut state = State::default();
         for c in judged.candidates {
             if self.local.get(c.reward).copied().unwrap_or(false) {

@@ -437,11 +437,13 @@ pub(super) fn fingerprint(key: &[u8]) -> u64 {
 }
 
 /// The [`fingerprint`] of a key of `len` bytes whose first bytes are the low bytes of `word`
-/// (what follows them in `word` is masked off).
+/// (what follows them in `word` is masked off). The length byte saturates at 255, so that a
+/// key of at most seven bytes never shares its fingerprint with a longer one (`len as u8`
+/// would give a key of 263 bytes the length byte of a key of 7).
 #[inline]
 fn pack(word: u64, len: usize) -> u64 {
     let keep = len.min(7).saturating_mul(8);
-    (word & (1u64 << keep).wrapping_sub(1)) | ((len as u8 as u64) << 56)
+    (word & (1u64 << keep).wrapping_sub(1)) | ((len.min(255) as u64) << 56)
 }
 
 /// Whether two keys with equal fingerprints are the same key: keys of up to seven bytes are

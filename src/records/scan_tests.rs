@@ -305,3 +305,18 @@ fn raw_values_know_whether_they_are_plain_strings() {
         assert_eq!(s.raw_value(1), Some((value, plain)), "{text:?}");
     }
 }
+
+/// A key longer than 255 bytes whose first seven bytes are a declared key of seven bytes
+/// is another key.
+#[test]
+fn a_long_key_is_not_a_short_declared_key() {
+    let program = crate::program::checked_for_test("scan.rules", PROGRAM);
+    let dec = Decoder::new(&program);
+    let long = format!("segment{}", "x".repeat(256));
+    let line = format!(r#"{{"id":"R1","referee":{{"id":"P1","{long}":"zzz"}}}}"#);
+    let mut scratch = Scratch::default();
+    let fast = decode_with(&dec, 1, &line, true, &mut scratch);
+    let slow = decode_with(&dec, 1, &line, false, &mut scratch);
+    assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+    assert_ne!(fingerprint(b"segment"), fingerprint(long.as_bytes()));
+}

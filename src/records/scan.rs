@@ -345,7 +345,7 @@ impl<'a> Scanner<'a> {
             loop {
                 let (start, end, fp) = self.key()?;
                 let key = self.b.get(start..end)?;
-                let bit = 1u64 << (fp.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
+                let bit = key_bit(fp);
                 if seen_bits & bit != 0 && seen.get(..keys)?.contains(&fp) {
                     return None;
                 }
@@ -354,7 +354,12 @@ impl<'a> Scanner<'a> {
                 // Below SEEN_KEYS: the slot was there.
                 keys = keys.wrapping_add(1);
                 self.colon()?;
-                match child(node, fp, key) {
+                let found = if node.key_bits & bit == 0 {
+                    None
+                } else {
+                    child(node, fp, key)
+                };
+                match found {
                     Some(Child::Leaf(slot)) => {
                         let (v, plain) = self.raw_value(depth)?;
                         let cell = raw.slots.get_mut(*slot)?;
@@ -476,6 +481,13 @@ pub(super) fn fingerprint(key: &[u8]) -> u64 {
 fn pack(word: u64, len: usize) -> u64 {
     let keep = len.min(7).saturating_mul(8);
     (word & (1u64 << keep).wrapping_sub(1)) | ((len.min(255) as u64) << 56)
+}
+
+/// One bit of 64 for a key's fingerprint, from a hash of it: a set of keys as one word, where
+/// a key whose bit is not set is surely not in the set.
+#[inline]
+pub(super) fn key_bit(fp: u64) -> u64 {
+    1u64 << (fp.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 /// The child of `node` whose key is `key` (of fingerprint `fp`): the first child with that

@@ -177,7 +177,23 @@ impl<'a> Scanner<'a> {
     #[inline(always)]
     fn string(&mut self) -> Option<()> {
         loop {
-            self.plain_run();
+            // Eight bytes at a time; the first special byte among them, when it is the
+            // closing quote, ends the string without a second look.
+            while let Some(w) = self.b.get(self.i..).and_then(<[u8]>::first_chunk::<8>) {
+                let w = u64::from_le_bytes(*w);
+                let m = special8(w);
+                if m == 0 {
+                    self.skip(8);
+                    continue;
+                }
+                let n = m.trailing_zeros() / 8;
+                if (w >> n.wrapping_mul(8)) as u8 == b'"' {
+                    self.skip((n as usize).wrapping_add(1));
+                    return Some(());
+                }
+                self.skip(n as usize);
+                break;
+            }
             match self.peek() {
                 b'"' => {
                     self.bump();
@@ -409,11 +425,16 @@ impl<'a> Scanner<'a> {
     /// After an item of a list or object: `,` (more follow: false) or the closing byte (done:
     /// true), with the white space around; anything else is not the plain case.
     fn separator(&mut self, close: u8) -> Option<bool> {
-        self.ws();
+        // Most often the `,` or the closing byte comes first.
+        if self.peek() <= b' ' {
+            self.ws();
+        }
         match self.peek() {
             b',' => {
                 self.bump();
-                self.ws();
+                if self.peek() <= b' ' {
+                    self.ws();
+                }
                 Some(false)
             }
             c if c == close => {

@@ -358,3 +358,31 @@ fn a_repeated_key_is_found_among_many() {
     assert!(!scan(r#"{"id":"R1","id":"R2"}"#));
     assert!(!scan(r#"{"id":"R1","a_long_key_x":1,"a_long_key_x":2}"#));
 }
+
+/// A string is skipped as `serde_json` reads it, whether its end, an escape or a control
+/// byte falls in a word or in the bytes after the last whole word.
+#[test]
+fn strings_are_skipped_as_serde_json_reads_them() {
+    for len in 0..20 {
+        for at in 0..len {
+            for special in ["\\n", "\\u00e9", "\\x", "\n", "\\", "é"] {
+                for tail in ["", ",1", ",\"more text after it\"}"] {
+                    let mut body = "a".repeat(len);
+                    body.insert_str(at, special);
+                    let text = format!("\"{body}\"{tail}");
+                    let mut s = Scanner {
+                        b: text.as_bytes(),
+                        t: &text,
+                        i: 1,
+                        max: 64,
+                        escaped: false,
+                    };
+                    let fast = s.string().map(|()| s.i);
+                    let mut de = serde_json::Deserializer::from_str(&text).into_iter::<String>();
+                    let slow = de.next().and_then(Result::ok).map(|_| de.byte_offset());
+                    assert_eq!(fast, slow, "{text:?}");
+                }
+            }
+        }
+    }
+}

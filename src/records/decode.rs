@@ -27,6 +27,9 @@ pub(super) struct Node {
     /// Each child key's [`super::scan::fingerprint`], in the same order (the fast path
     /// compares these first).
     pub(super) fingerprints: Vec<u64>,
+    /// The [`super::scan::key_bit`] of each child key, or-ed (the fast path looks up a key
+    /// only when its bit is set).
+    pub(super) key_bits: u64,
     /// Some child is a money field that reads its currency from this object.
     pub(super) money_sibling: bool,
 }
@@ -86,8 +89,9 @@ impl Decoder {
 
 impl Node {
     fn push(&mut self, key: String, child: Child) {
-        self.fingerprints
-            .push(super::scan::fingerprint(key.as_bytes()));
+        let fp = super::scan::fingerprint(key.as_bytes());
+        self.key_bits |= super::scan::key_bit(fp);
+        self.fingerprints.push(fp);
         self.children.push((key, child));
     }
 }

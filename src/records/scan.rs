@@ -58,11 +58,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// Moves past `n` bytes just looked at. The index only ever moves past bytes that are
-    /// there, so it stays within the text (at most `isize::MAX` bytes) and the saturating add
-    /// is exact; a saturated index would only read as the end of the text.
+    /// there (at most eight past one it has read), so it stays within the text, at most
+    /// `isize::MAX` bytes: the add never wraps.
     #[inline]
     fn skip(&mut self, n: usize) {
-        self.i = self.i.saturating_add(n);
+        self.i = self.i.wrapping_add(n);
     }
 
     /// Moves past the current byte (see [`Scanner::skip`]).
@@ -97,17 +97,37 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A key without escapes and its [`fingerprint`]; the opening quote is consumed.
+    /// A key without escapes: where its text starts and ends, and its [`fingerprint`]; the
+    /// cursor moves from the opening quote to past the closing one.
     #[inline(always)]
-    fn key(&mut self) -> Option<(&'a str, u64)> {
-        self.eat(b'"')?;
-        let start = self.i;
-        // The fingerprint comes from the eight bytes after the quote, loaded once.
+    fn key(&mut self) -> Option<(usize, usize, u64)> {
+        if self.peek() != b'"' {
+            return None;
+        }
+        let start = self.i.wrapping_add(1);
+        self.i = start;
+        // The eight bytes after the quote, loaded once: the fingerprint, and for a key of at
+        // most seven bytes (most keys) its closing quote too.
         let first = self
             .b
             .get(start..)
             .and_then(<[u8]>::first_chunk::<8>)
             .map(|w| u64::from_le_bytes(*w));
+        if let Some(w) = first {
+            let m = special8(w);
+            if m != 0 {
+                // The first special byte is exact (see `special8`); the key ends there only
+                // if it is the closing quote.
+                let n = (m.trailing_zeros() / 8) as usize;
+                if (w >> (n.wrapping_mul(8))) as u8 != b'"' {
+                    return None;
+                }
+                let end = start.wrapping_add(n);
+                self.i = end.wrapping_add(1);
+                return Some((start, end, pack(w, n)));
+            }
+            self.skip(8);
+        }
         self.plain_run();
         loop {
             match self.peek() {
@@ -116,13 +136,27 @@ impl<'a> Scanner<'a> {
                 _ => self.bump(),
             }
         }
-        let k = self.t.get(start..self.i)?;
+        let end = self.i;
         self.bump();
+        let len = end.wrapping_sub(start);
         let fp = match first {
-            Some(w) => pack(w, k.len()),
-            None => fingerprint(k.as_bytes()),
+            Some(w) => pack(w, len),
+            None => fingerprint(self.b.get(start..end)?),
         };
-        Some((k, fp))
+        Some((start, end, fp))
+    }
+
+    /// The `:` after a key, with the white space around it.
+    #[inline(always)]
+    fn colon(&mut self) -> Option<()> {
+        if self.peek() == b':' {
+            self.bump();
+        } else {
+            self.ws();
+            self.eat(b':')?;
+        }
+        self.ws();
+        Some(())
     }
 
     /// Moves past plain bytes (not a quote, a backslash or a control byte) eight at a time,
@@ -143,7 +177,23 @@ impl<'a> Scanner<'a> {
     #[inline(always)]
     fn string(&mut self) -> Option<()> {
         loop {
-            self.plain_run();
+            // Eight bytes at a time; the first special byte among them, when it is the
+            // closing quote, ends the string without a second look.
+            while let Some(w) = self.b.get(self.i..).and_then(<[u8]>::first_chunk::<8>) {
+                let w = u64::from_le_bytes(*w);
+                let m = special8(w);
+                if m == 0 {
+                    self.skip(8);
+                    continue;
+                }
+                let n = m.trailing_zeros() / 8;
+                if (w >> n.wrapping_mul(8)) as u8 == b'"' {
+                    self.skip((n as usize).wrapping_add(1));
+                    return Some(());
+                }
+                self.skip(n as usize);
+                break;
+            }
             match self.peek() {
                 b'"' => {
                     self.bump();
@@ -304,24 +354,28 @@ impl<'a> Scanner<'a> {
         // repeated key or reads the record.
         let mut seen = [0u64; SEEN_KEYS];
         let mut keys = 0usize;
+        // One bit per fingerprint seen (by a hash of it): the list is only searched when the
+        // bit of a new key is already set.
+        let mut seen_bits = 0u64;
         if self.eat(b'}').is_none() {
             loop {
-                let (key, fp) = self.key()?;
-                if seen.get(..keys)?.contains(&fp) {
+                let (start, end, fp) = self.key()?;
+                let key = self.b.get(start..end)?;
+                let bit = key_bit(fp);
+                if seen_bits & bit != 0 && seen.get(..keys)?.contains(&fp) {
                     return None;
                 }
+                seen_bits |= bit;
                 *seen.get_mut(keys)? = fp;
-                keys = keys.checked_add(1)?;
-                self.ws();
-                self.eat(b':')?;
-                self.ws();
-                let child = node
-                    .fingerprints
-                    .iter()
-                    .zip(&node.children)
-                    .find(|(f, (k, _))| **f == fp && same_key(k, key))
-                    .map(|(_, (_, c))| c);
-                match child {
+                // Below SEEN_KEYS: the slot was there.
+                keys = keys.wrapping_add(1);
+                self.colon()?;
+                let found = if node.key_bits & bit == 0 {
+                    None
+                } else {
+                    child(node, fp, key)
+                };
+                match found {
                     Some(Child::Leaf(slot)) => {
                         let (v, plain) = self.raw_value(depth)?;
                         let cell = raw.slots.get_mut(*slot)?;
@@ -349,7 +403,7 @@ impl<'a> Scanner<'a> {
                         let buf = std::mem::take(&mut raw.spare_events);
                         raw.events = Some(self.events(depth.checked_add(1)?, buf)?);
                     }
-                    _ if key == "currency" && node.money_sibling => {
+                    _ if key == b"currency" && node.money_sibling => {
                         currency = Some(self.raw_value(depth)?);
                     }
                     _ => self.any_value(depth)?,
@@ -371,11 +425,16 @@ impl<'a> Scanner<'a> {
     /// After an item of a list or object: `,` (more follow: false) or the closing byte (done:
     /// true), with the white space around; anything else is not the plain case.
     fn separator(&mut self, close: u8) -> Option<bool> {
-        self.ws();
+        // Most often the `,` or the closing byte comes first.
+        if self.peek() <= b' ' {
+            self.ws();
+        }
         match self.peek() {
             b',' => {
                 self.bump();
-                self.ws();
+                if self.peek() <= b' ' {
+                    self.ws();
+                }
                 Some(false)
             }
             c if c == close => {
@@ -404,10 +463,9 @@ impl<'a> Scanner<'a> {
             self.ws();
             if self.eat(b'}').is_none() {
                 loop {
-                    let (key, _) = self.key()?;
-                    self.ws();
-                    self.eat(b':')?;
-                    self.ws();
+                    let (start, end, _) = self.key()?;
+                    let key = self.t.get(start..end)?;
+                    self.colon()?;
                     let (v, _) = self.raw_value(depth.checked_add(1)?)?;
                     out.push(Some((Cow::Borrowed(key), v)));
                     if self.separator(b'}')? {
@@ -437,25 +495,48 @@ pub(super) fn fingerprint(key: &[u8]) -> u64 {
 }
 
 /// The [`fingerprint`] of a key of `len` bytes whose first bytes are the low bytes of `word`
-/// (what follows them in `word` is masked off).
+/// (what follows them in `word` is masked off). The length byte saturates at 255, so that a
+/// key of at most seven bytes never shares its fingerprint with a longer one (`len as u8`
+/// would give a key of 263 bytes the length byte of a key of 7).
 #[inline]
 fn pack(word: u64, len: usize) -> u64 {
     let keep = len.min(7).saturating_mul(8);
-    (word & (1u64 << keep).wrapping_sub(1)) | ((len as u8 as u64) << 56)
+    (word & (1u64 << keep).wrapping_sub(1)) | ((len.min(255) as u64) << 56)
+}
+
+/// One bit of 64 for a key's fingerprint, from a hash of it: a set of keys as one word, where
+/// a key whose bit is not set is surely not in the set.
+#[inline]
+pub(super) fn key_bit(fp: u64) -> u64 {
+    1u64 << (fp.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
+}
+
+/// The child of `node` whose key is `key` (of fingerprint `fp`): the first child with that
+/// fingerprint, or when that is another long key, the next ones.
+#[inline(always)]
+fn child<'n>(node: &'n Node, fp: u64, key: &[u8]) -> Option<&'n Child> {
+    let at = node.fingerprints.iter().position(|f| *f == fp)?;
+    match node.children.get(at) {
+        Some((k, c)) if same_key(key, k.as_bytes()) => Some(c),
+        _ => node
+            .fingerprints
+            .iter()
+            .zip(&node.children)
+            .skip(at.wrapping_add(1))
+            .find(|(f, (k, _))| **f == fp && same_key(key, k.as_bytes()))
+            .map(|(_, (_, c))| c),
+    }
 }
 
 /// Whether two keys with equal fingerprints are the same key: keys of up to seven bytes are
 /// wholly in their fingerprint; up to fifteen, their last eight bytes hold the rest (one
 /// compare of two words, no call to `memcmp`).
 #[inline]
-fn same_key(a: &str, b: &str) -> bool {
+fn same_key(a: &[u8], b: &[u8]) -> bool {
     if a.len() <= 7 {
         return true;
     }
-    match (
-        a.as_bytes().last_chunk::<8>(),
-        b.as_bytes().last_chunk::<8>(),
-    ) {
+    match (a.last_chunk::<8>(), b.last_chunk::<8>()) {
         (Some(x), Some(y)) if a.len() <= 15 && a.len() == b.len() => x == y,
         _ => a == b,
     }

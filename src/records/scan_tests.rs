@@ -188,9 +188,10 @@ fn a_key_read_in_one_load_has_its_fingerprint() {
                     max: 64,
                     escaped: false,
                 };
+                let start = lead.len() + 1;
                 assert_eq!(
                     s.key(),
-                    Some((key, fingerprint(key.as_bytes()))),
+                    Some((start, start + key.len(), fingerprint(key.as_bytes()))),
                     "{text:?}"
                 );
                 assert_eq!(s.i, lead.len() + key.len() + 2, "{text:?}");
@@ -198,7 +199,17 @@ fn a_key_read_in_one_load_has_its_fingerprint() {
         }
     }
     // A key with an escape, or unclosed, is not the plain case.
-    for text in ["\"a\\\"b\"", "\"ab\\u0041\":1", "\"abc", "\"a\nb\""] {
+    for text in [
+        "\"a\\\"b\"",
+        "\"ab\\u0041\":1",
+        "\"abc",
+        "\"a\nb\"",
+        "\"a\nb\":1,\"c\":2}",
+        "\"\\\"\":1,\"c\":2}",
+        "\"abcdefgh\\n\":1}",
+        "\"abcdefgh\tx\":1}",
+        "\"abcdefghij",
+    ] {
         let mut s = Scanner {
             b: text.as_bytes(),
             t: text,
@@ -239,14 +250,14 @@ fn same_key_tells_long_keys_apart_by_their_tail() {
         let a: String = (0..len)
             .map(|i| char::from(b'a' + (i % 26) as u8))
             .collect();
-        assert!(super::same_key(&a, &a.clone()), "{a}");
+        assert!(super::same_key(a.as_bytes(), a.clone().as_bytes()), "{a}");
         for at in 7..len {
             // Equal fingerprints (same length, same first seven bytes), one byte apart.
             let mut b = a.clone().into_bytes();
             b[at] = b'Z';
             let b = String::from_utf8(b).unwrap_or_default();
             assert_eq!(fingerprint(a.as_bytes()), fingerprint(b.as_bytes()));
-            assert!(!super::same_key(&a, &b), "{a} {b}");
+            assert!(!super::same_key(a.as_bytes(), b.as_bytes()), "{a} {b}");
         }
     }
 }
@@ -303,5 +314,75 @@ fn raw_values_know_whether_they_are_plain_strings() {
         assert!(s.raw_value(1).is_some_and(|(_, p)| !p), "{text:?}");
         s.ws();
         assert_eq!(s.raw_value(1), Some((value, plain)), "{text:?}");
+    }
+}
+
+/// A key longer than 255 bytes whose first seven bytes are a declared key of seven bytes
+/// is another key.
+#[test]
+fn a_long_key_is_not_a_short_declared_key() {
+    let program = crate::program::checked_for_test("scan.rules", PROGRAM);
+    let dec = Decoder::new(&program);
+    let long = format!("segment{}", "x".repeat(256));
+    let line = format!(r#"{{"id":"R1","referee":{{"id":"P1","{long}":"zzz"}}}}"#);
+    let mut scratch = Scratch::default();
+    let fast = decode_with(&dec, 1, &line, true, &mut scratch);
+    let slow = decode_with(&dec, 1, &line, false, &mut scratch);
+    assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+    assert_ne!(fingerprint(b"segment"), fingerprint(long.as_bytes()));
+}
+
+/// Up to 24 keys in an object, all different, are read; a key given twice, wherever it is,
+/// is left to the `serde_json` path (the bits of the keys seen only decide when to look).
+#[test]
+fn a_repeated_key_is_found_among_many() {
+    let program = crate::program::checked_for_test("scan.rules", PROGRAM);
+    let dec = Decoder::new(&program);
+    let keys: Vec<String> = (0..20).map(|k| format!("k{k}")).collect();
+    let object = |keys: &[String]| {
+        let pairs: Vec<String> = keys.iter().map(|k| format!(r#""{k}":1"#)).collect();
+        format!(r#"{{"id":"R1",{}}}"#, pairs.join(","))
+    };
+    let scan = |line: &str| {
+        let mut raw = crate::records::decode::Raw::new(program.fields.len());
+        super::scan(dec.root(), line, &mut raw, 64)
+    };
+    assert!(scan(&object(&keys)));
+    for at in 0..keys.len() {
+        for again in [0, at] {
+            let mut twice = keys.clone();
+            twice.insert(at, keys[again].clone());
+            assert!(!scan(&object(&twice)), "{at} {again}");
+        }
+    }
+    assert!(!scan(r#"{"id":"R1","id":"R2"}"#));
+    assert!(!scan(r#"{"id":"R1","a_long_key_x":1,"a_long_key_x":2}"#));
+}
+
+/// A string is skipped as `serde_json` reads it, whether its end, an escape or a control
+/// byte falls in a word or in the bytes after the last whole word.
+#[test]
+fn strings_are_skipped_as_serde_json_reads_them() {
+    for len in 0..20 {
+        for at in 0..len {
+            for special in ["\\n", "\\u00e9", "\\x", "\n", "\\", "é"] {
+                for tail in ["", ",1", ",\"more text after it\"}"] {
+                    let mut body = "a".repeat(len);
+                    body.insert_str(at, special);
+                    let text = format!("\"{body}\"{tail}");
+                    let mut s = Scanner {
+                        b: text.as_bytes(),
+                        t: &text,
+                        i: 1,
+                        max: 64,
+                        escaped: false,
+                    };
+                    let fast = s.string().map(|()| s.i);
+                    let mut de = serde_json::Deserializer::from_str(&text).into_iter::<String>();
+                    let slow = de.next().and_then(Result::ok).map(|_| de.byte_offset());
+                    assert_eq!(fast, slow, "{text:?}");
+                }
+            }
+        }
     }
 }

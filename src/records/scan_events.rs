@@ -7,8 +7,9 @@ use crate::records::decode::RawEvents;
 use std::borrow::Cow;
 
 impl<'a> Scanner<'a> {
-    /// The `events` list: each event as its key and raw value pairs, ended by a `None`,
-    /// collected in `out` (an empty list whose allocation is reused).
+    /// The `events` list: each event as its keys, raw values and whether each value is a
+    /// plain string ([`crate::records::decode::RawPair`]), ended by a `None`, collected in
+    /// `out` (an empty list whose allocation is reused).
     pub(super) fn events(&mut self, depth: u32, mut out: RawEvents<'a>) -> Option<RawEvents<'a>> {
         self.eat(b'[')?;
         self.ws();
@@ -28,8 +29,8 @@ impl<'a> Scanner<'a> {
                     let (start, end, _) = self.key()?;
                     let key = self.t.get(start..end)?;
                     self.colon()?;
-                    let (v, _) = self.raw_value(depth.checked_add(1)?)?;
-                    out.push(Some((Cow::Borrowed(key), v)));
+                    let (v, plain) = self.raw_value(depth.checked_add(1)?)?;
+                    out.push(Some((Cow::Borrowed(key), v, plain)));
                     if self.separator(b'}')? {
                         break;
                     }

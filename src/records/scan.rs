@@ -409,6 +409,11 @@ impl<'a> Scanner<'a> {
                     }
                     _ => self.any_value(depth)?,
                 }
+                // Most often the next key follows at once: `,"`.
+                if self.b.get(self.i..).and_then(<[u8]>::first_chunk::<2>) == Some(b",\"") {
+                    self.bump();
+                    continue;
+                }
                 if self.separator(b'}')? {
                     break;
                 }

@@ -116,8 +116,9 @@ fn insert(node: &mut Node, path: &[String], slot: usize, f: &FieldDef) {
     }
 }
 
-/// One key of an event and its raw JSON value.
-pub(super) type RawPair<'de> = (Cow<'de, str>, &'de str);
+/// One key of an event, its raw JSON value, and whether that value is known to be a string
+/// without escapes (as [`Slot::plain`]: the fast scanner knows, the serde path says false).
+pub(super) type RawPair<'de> = (Cow<'de, str>, &'de str, bool);
 
 /// Every event's keys and raw JSON values, one event after the other, each ended by a `None`
 /// (one allocation for all the events of a record).
@@ -350,18 +351,22 @@ fn decode_raw<'de>(
 /// Converts one event; `Ok(None)` for kinds the program does not read.
 fn event(dec: &Decoder, ev: &[Option<RawPair<'_>>]) -> Result<Option<Event>, (String, String)> {
     let pairs = || ev.iter().flatten();
-    for (i, (key, _)) in pairs().enumerate() {
-        if pairs().take(i).any(|(k, _)| k == key) {
+    for (i, (key, _, _)) in pairs().enumerate() {
+        if pairs().take(i).any(|(k, _, _)| k == key) {
             return Err((
                 format!(".{key}"),
                 "the key appears twice in the event".to_string(),
             ));
         }
     }
-    let get = |k: &str| pairs().find(|(key, _)| key == k).map(|(_, v)| *v);
+    let get = |k: &str| {
+        pairs()
+            .find(|(key, _, _)| key == k)
+            .map(|(_, v, plain)| Raw1::new(v, *plain))
+    };
     let kind_raw =
         get("kind").ok_or_else(|| (".kind".to_string(), "the event has no `kind`".to_string()))?;
-    let kind_name: Cow<str> = json_str(kind_raw).map_err(|_| {
+    let kind_name: Cow<str> = kind_raw.str().map_err(|_| {
         (
             ".kind".to_string(),
             "an event's `kind` must be text".to_string(),
@@ -376,7 +381,7 @@ fn event(dec: &Decoder, ev: &[Option<RawPair<'_>>]) -> Result<Option<Event>, (St
             format!("the `{kind_name}` event has no `at` time"),
         )
     })?;
-    let at_text: Cow<str> = json_str(at_raw).map_err(|_| {
+    let at_text: Cow<str> = at_raw.str().map_err(|_| {
         (
             ".at".to_string(),
             "`at` must be a text timestamp".to_string(),
@@ -392,13 +397,8 @@ fn event(dec: &Decoder, ev: &[Option<RawPair<'_>>]) -> Result<Option<Event>, (St
     let mut attrs = Vec::with_capacity(attrs_def.len());
     for a in attrs_def {
         let v = match get(&a.dotted) {
-            Some(r) => convert(
-                Raw1::unknown(r),
-                &a.ty,
-                a.currency,
-                currency.map(Raw1::unknown),
-            )
-            .map_err(|m| (format!(".{}", a.dotted), m))?,
+            Some(r) => convert(r, &a.ty, a.currency, currency)
+                .map_err(|m| (format!(".{}", a.dotted), m))?,
             None => None,
         };
         if v.is_none() && !a.optional {
@@ -457,6 +457,9 @@ impl<'de> Raw1<'de> {
     }
 
     /// The string's content ([`json_str`], without looking for escapes when known plain).
+    /// Inlined where it is used: called from a few places, it would otherwise be a call for
+    /// every text value.
+    #[inline(always)]
     fn str(self) -> Result<Cow<'de, str>, String> {
         let inner = self
             .text

@@ -36,7 +36,7 @@ fn recycling_keeps_the_allocation() {
     assert_eq!((kept.len(), kept.capacity()), (0, 10));
     assert_eq!(kept.as_ptr() as usize, at);
     let mut e: RawEvents<'_> = Vec::with_capacity(12);
-    e.push(Some((Cow::Borrowed(&text), &text)));
+    e.push(Some((Cow::Borrowed(&text), &text, false)));
     let at = e.as_ptr() as usize;
     let kept: RawEvents<'static> = recycle(e);
     assert_eq!((kept.capacity(), kept.as_ptr() as usize), (12, at));

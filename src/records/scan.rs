@@ -6,9 +6,10 @@
 //! key given twice, deep nesting, anything malformed) makes it give up, and the `serde_json`
 //! visitor in [`super::decode`] reads the record from scratch: that path gives the exact
 //! messages for malformed records, so the fast path never needs to.
+//!
+//! The reader of the `events` list is in `scan_events.rs` (the child module `events`).
 
-use super::decode::{Child, Node, Raw, RawEvents};
-use std::borrow::Cow;
+use super::decode::{Child, Node, Raw};
 
 /// The fast path recurses: nesting deeper than this (or than the record's depth limit) is left
 /// to the `serde_json` path, which skips undeclared values without recursion.
@@ -408,6 +409,11 @@ impl<'a> Scanner<'a> {
                     }
                     _ => self.any_value(depth)?,
                 }
+                // Most often the next key follows at once: `,"`.
+                if self.b.get(self.i..).and_then(<[u8]>::first_chunk::<2>) == Some(b",\"") {
+                    self.bump();
+                    continue;
+                }
                 if self.separator(b'}')? {
                     break;
                 }
@@ -442,41 +448,6 @@ impl<'a> Scanner<'a> {
                 Some(true)
             }
             _ => None,
-        }
-    }
-
-    /// The `events` list: each event as its key and raw value pairs, ended by a `None`,
-    /// collected in `out` (an empty list whose allocation is reused).
-    fn events(&mut self, depth: u32, mut out: RawEvents<'a>) -> Option<RawEvents<'a>> {
-        self.eat(b'[')?;
-        self.ws();
-        if self.eat(b']').is_some() {
-            return Some(out);
-        }
-        // Room for a few events of two keys each (and their ends) in one allocation.
-        out.reserve(12);
-        loop {
-            if self.peek() != b'{' || depth >= self.max {
-                return None;
-            }
-            self.bump();
-            self.ws();
-            if self.eat(b'}').is_none() {
-                loop {
-                    let (start, end, _) = self.key()?;
-                    let key = self.t.get(start..end)?;
-                    self.colon()?;
-                    let (v, _) = self.raw_value(depth.checked_add(1)?)?;
-                    out.push(Some((Cow::Borrowed(key), v)));
-                    if self.separator(b'}')? {
-                        break;
-                    }
-                }
-            }
-            out.push(None);
-            if self.separator(b']')? {
-                return Some(out);
-            }
         }
     }
 }
@@ -591,6 +562,9 @@ pub(crate) fn special8(x: u64) -> u64 {
     let control = x.wrapping_sub(LO * 0x20) & !x & HI;
     quote | backslash | control
 }
+
+#[path = "scan_events.rs"]
+mod events;
 
 #[cfg(test)]
 #[path = "scan_tests.rs"]

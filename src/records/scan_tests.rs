@@ -45,6 +45,10 @@ fn the_fast_path_agrees_with_serde_json() {
         r#"{"id":"R1","x":"\x"}"#,
         r#"{"id":"R1","x":[1,]}"#,
         r#"{"id":"R1",}"#,
+        r#"{"id":"R1","x":1,""#,
+        r#"{"id":"R1","x":1,"#,
+        r#"{"id":"R1","x":1 ,"y":2, "z":3,"deal":{"amount":"1.00","currency":"EUR"},"#,
+        r#"{"id":"R1","x":1,"y":2,"deal":{"amount":"1.00","currency":"EUR","stage":1},"z":3}"#,
         r#"{"id":"R1"} x"#,
         r#"{"i\u0064":"R1"}"#,
         r#"["id"]"#,
@@ -384,5 +388,80 @@ fn strings_are_skipped_as_serde_json_reads_them() {
                 }
             }
         }
+    }
+}
+
+/// An event's `kind`, `at` and attributes read the same whether the scanner saw them as plain
+/// strings (their text taken as it is) or with escapes (unescaped), and as on the serde path;
+/// values that are not text are refused with the same messages.
+#[test]
+fn event_values_read_the_same_plain_or_escaped() {
+    let program = crate::program::checked_for_test("scan.rules", PROGRAM);
+    let dec = Decoder::new(&program);
+    let line = |kind: &str, at: &str, rest: &str| {
+        format!(
+            r#"{{"id":"R1","created_at":"2025-01-01T00:00:00Z","referrer":{{"id":"C1"}},"referee":{{"id":"P1"}},"events":[{{"kind":{kind},"at":{at}{rest}}},{{"at":{at},"kind":{kind}}}]}}"#
+        )
+    };
+    let plain = line(
+        r#""won""#,
+        r#""2025-02-01T00:00:00Z""#,
+        r#","value":"3.00","currency":"USD","note":"ab""#,
+    );
+    let decode = |l: &str, fast: bool| decode_with(&dec, 1, l, fast, &mut Scratch::default());
+    let scans = |l: &str| {
+        let mut raw = crate::records::decode::Raw::new(program.fields.len());
+        super::scan(dec.root(), l, &mut raw, 64)
+    };
+    let expected = decode(&plain, true);
+    assert!(scans(&plain));
+    assert_eq!(expected, decode(&plain, false));
+    assert!(
+        expected.as_ref().is_ok_and(|r| r.events.len() == 2),
+        "{expected:?}"
+    );
+    for (kind, at, rest) in [
+        (r#""w\u006fn""#, r#""2025-02-01T00:00:00Z""#, ""),
+        (r#""won""#, r#""2025-02-01T00:00:00\u005a""#, ""),
+        (r#""\u0077on""#, r#""\u0032025-02-01T00:00:00Z""#, ""),
+        (
+            r#""won""#,
+            r#""2025-02-01T00:00:00Z""#,
+            r#","note":"\u0061b""#,
+        ),
+        (
+            r#""won""#,
+            r#""2025-02-01T00:00:00Z""#,
+            r#","currency":"US\u0044""#,
+        ),
+    ] {
+        let mut rest = rest.to_string();
+        for (key, value) in [
+            ("value", r#""3.00""#),
+            ("currency", r#""USD""#),
+            ("note", r#""ab""#),
+        ] {
+            if !rest.contains(&format!("\"{key}\"")) {
+                rest.push_str(&format!(r#","{key}":{value}"#));
+            }
+        }
+        let l = line(kind, at, &rest);
+        assert!(scans(&l), "{l}");
+        assert_eq!(decode(&l, true), expected, "{l}");
+        assert_eq!(decode(&l, false), expected, "{l}");
+    }
+    // Not text, escaped text that is no time, an unknown kind with an escape.
+    for (kind, at) in [
+        ("5", r#""2025-02-01T00:00:00Z""#),
+        (r#""won""#, "5"),
+        (r#""won""#, r#""2025-02-01T00:00:00\u0058""#),
+        (r#""w\u006fn2""#, r#""2025-02-01T00:00:00Z""#),
+        ("null", r#""2025-02-01T00:00:00Z""#),
+    ] {
+        let l = line(kind, at, "");
+        assert!(scans(&l), "{l}");
+        let fast = decode(&l, true);
+        assert_eq!(fast, decode(&l, false), "{l}");
+        assert_ne!(fast, expected, "{l}");
     }
 }

@@ -160,7 +160,8 @@ impl<'de> Visitor<'de> for EventsSeed {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
         while let Some(ev) = seq.next_element_seed(EventSeed)? {
-            out.extend(ev.into_iter().map(Some));
+            // Whether a value is a plain string is not known here (see `RawPair`).
+            out.extend(ev.into_iter().map(|(k, v)| Some((k, v, false))));
             out.push(None);
         }
         Ok(out)

@@ -1,5 +1,6 @@
 //! Tests of the record decoder (the `decode` module, whose child this is): the magnitude
-//! limit, escapes in record text, and buffers reused from record to record.
+//! limit, escapes in record text, amounts' decimals against their currency, and buffers
+//! reused from record to record.
 
 use super::*;
 
@@ -77,6 +78,36 @@ reward r on m to referrer { cash 5 USD }
                 scratch.recycle(rec);
                 assert!(scratch.fields.capacity() >= program.fields.len());
             }
+        }
+    }
+}
+
+/// An amount may carry trailing zeros past its currency's digits (`10.500` USD is 10.50 USD);
+/// only digits that are not zero are too many. JPY has none to spare.
+#[test]
+fn trailing_zeros_past_the_currencys_digits_are_allowed() {
+    let money = |amount: &str, code: &str| {
+        convert(
+            Raw1::new(amount, amount.starts_with('"')),
+            &Type::Money(None),
+            CurrencySource::Sibling,
+            Some(Raw1::new(code, true)),
+        )
+    };
+    for (amount, code, ok) in [
+        ("\"10.500\"", "\"USD\"", true),
+        ("10.500", "\"USD\"", true),
+        ("\"10.5\"", "\"USD\"", true),
+        ("\"10.50\"", "\"USD\"", true),
+        ("\"10.505\"", "\"USD\"", false),
+        ("10.001", "\"USD\"", false),
+        ("\"1852.000\"", "\"JPY\"", true),
+        ("\"1852.5\"", "\"JPY\"", false),
+    ] {
+        let got = money(amount, code);
+        assert_eq!(got.is_ok(), ok, "{amount} {code}: {got:?}");
+        if let Err(m) = got {
+            assert!(m.contains("has more decimals than"), "{m}");
         }
     }
 }
